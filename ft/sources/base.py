@@ -1,0 +1,113 @@
+"""What every importer shares: the input being read, and small text helpers.
+
+An importer is a module with ``NAME``, ``sniff(inp) -> bool`` (does this
+content look like mine?) and ``parse(inp)``, which yields ``Record``s and, for
+parts it cannot read, ``Skipped`` notes. Detection is by content, never by the
+file name alone, so a transcript saved as ``.txt`` is still a transcript.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cached_property
+from pathlib import Path
+
+from ft.errors import FormatError
+
+__all__ = ["Input", "digest", "first_line", "paragraphs", "slug"]
+
+HEAD_BYTES = 64 * 1024
+
+
+@dataclass
+class Input:
+    """One file being imported, read lazily: ``head`` for sniffing, ``text`` for parsing."""
+
+    path: Path
+
+    @cached_property
+    def data(self) -> bytes:
+        return self.path.read_bytes()
+
+    @cached_property
+    def head(self) -> bytes:
+        with self.path.open("rb") as f:
+            return f.read(HEAD_BYTES)
+
+    @cached_property
+    def is_text(self) -> bool:
+        """True when the head decodes as UTF-8 and holds no NUL byte."""
+        if b"\x00" in self.head:
+            return False
+        try:
+            self.head.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            # A multi-byte character cut by the head's end is still text.
+            return exc.start >= len(self.head) - 3 and len(self.head) == HEAD_BYTES
+        return True
+
+    @cached_property
+    def head_text(self) -> str:
+        return self.head.decode("utf-8", errors="ignore").lstrip("\ufeff") if self.is_text else ""
+
+    @cached_property
+    def text(self) -> str:
+        """The whole file as text; a ``FormatError`` if it is not UTF-8 text."""
+        if not self.is_text:
+            raise FormatError(str(self.path), "not a text file (binary content)")
+        try:
+            return self.data.decode("utf-8").lstrip("\ufeff").replace("\r\n", "\n")
+        except UnicodeDecodeError as exc:
+            raise FormatError(str(self.path), f"not UTF-8 text (bad byte at offset {exc.start})") from exc
+
+    @property
+    def name(self) -> str:
+        return str(self.path)
+
+    @property
+    def identity(self) -> str:
+        """The file's resolved path: a file-based item keeps its id while it is edited."""
+        return str(self.path.resolve())
+
+    @property
+    def saved_at(self) -> str:
+        """The file's modification time, as the best guess of when it was saved."""
+        stamp = datetime.fromtimestamp(self.path.stat().st_mtime, UTC)
+        return stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def first_line(text: str, limit: int = 120) -> str:
+    """The first non-empty line, cut at a word boundary near ``limit`` characters."""
+    for line in text.splitlines():
+        line = line.strip().lstrip("#").strip()
+        if line:
+            return shorten(line, limit)
+    return ""
+
+
+def shorten(text: str, limit: int = 120) -> str:
+    """``text`` cut to at most ``limit`` characters at a word boundary, with an ellipsis."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0]
+    return cut.rstrip(",;:") + "…"
+
+
+def paragraphs(text: str) -> list[str]:
+    """Blocks of text separated by blank lines, stripped, empty ones dropped."""
+    return [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
+
+
+def slug(text: str, limit: int = 80) -> str:
+    """A lowercase ASCII-ish key for a title: stable across whitespace and case changes."""
+    key = re.sub(r"[\W_]+", "-", text.lower(), flags=re.UNICODE).strip("-")
+    return key[:limit] or digest(text)
+
+
+def digest(text: str) -> str:
+    """A short stable hash of ``text``, for ids of things that have no natural one."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
