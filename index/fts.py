@@ -90,4 +90,4 @@ def search(db: sqlite_utils.Database, query: str, filters: Filters, limit: int =
 
 
 def _hit(row: dict) -> Hit:
-    return Hit(item=item_from_row(row), score=round(row["score"], 4), snippet=row["snippet"])
+    return Hit(item=item_from_row(row), score=row["score"], snippet=row["snippet"])

@@ -11,7 +11,6 @@ import dataclasses
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
-import click
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from typer.core import TyperGroup
@@ -29,13 +28,14 @@ EXIT_PARTIAL = 3
 
 
 class _Group(TyperGroup):
-    """Turns every ``FtError`` into click's one-line ``Error: …`` and exit status 1."""
+    """Turns every ``FtError`` into one line ``Error: …`` on stderr and exit status 1."""
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: typer.Context) -> Any:
         try:
             return super().invoke(ctx)
         except FtError as exc:
-            raise click.ClickException(str(exc)) from exc
+            render.err.print(f"Error: {render.escape(str(exc))}", soft_wrap=True)
+            raise typer.Exit(1) from exc
 
 
 app = typer.Typer(
@@ -195,7 +195,7 @@ def _progress(quiet: bool) -> Progress:
     """A progress bar on stderr; hidden when the output is JSON or not a terminal."""
     return Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-        console=render.err, transient=True, disable=quiet,
+        console=render.err, transient=True, disable=quiet or not render.err.is_terminal,
     )
 
 

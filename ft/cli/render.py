@@ -16,7 +16,7 @@ from rich.text import Text
 from index import Hit, Item, Stats
 
 out = Console(highlight=False, soft_wrap=False)
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)  # one problem, one line
 
 _MARK = re.compile(r"\*\*(.+?)\*\*", re.DOTALL)
 

@@ -27,23 +27,14 @@ def sniff(inp: Input) -> bool:
 
 
 def parse(inp: Input) -> Iterator[Record | Skipped]:
-    text = inp.text
-    if _is_json_lines(text):
-        for number, line in enumerate(text.splitlines(), 1):
-            if not line.strip():
-                continue
-            where = f"{inp.name}:{number}"
-            try:
-                yield _record(json.loads(line), where)
-            except json.JSONDecodeError as exc:
-                yield Skipped(where, f"invalid JSON ({exc.msg} at column {exc.colno})")
-            except FormatError as exc:
-                yield Skipped(where, exc.why)
+    if _is_json_lines(inp):
+        yield from _parse_lines(inp)
         return
+    text = inp.text
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        hint = " — the file looks truncated" if exc.pos >= len(text.rstrip()) else ""
+        hint = " — the file looks truncated" if _unclosed(text) else ""
         raise FormatError(inp.name, f"invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}{hint}") from exc
     entries = data.get("items") if isinstance(data, dict) else data
     if isinstance(data, dict) and entries is None and ("text" in data or "title" in data):
@@ -51,22 +42,60 @@ def parse(inp: Input) -> Iterator[Record | Skipped]:
     if not isinstance(entries, list):
         raise FormatError(inp.name, "JSON is not a list of items (expected [...] or {\"items\": [...]})")
     for number, entry in enumerate(entries):
-        where = f"{inp.name}[{number}]"
-        try:
-            yield _record(entry, where)
-        except FormatError as exc:
-            yield Skipped(where, exc.why)
+        yield _record_or_skip(entry, f"{inp.name}[{number}]")
 
 
-def _is_json_lines(text: str) -> bool:
+def _unclosed(text: str) -> bool:
+    """True when a string, array or object is still open at the end: a cut-off file."""
+    depth, in_string, escaped = 0, False, False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+        elif ch in "]}":
+            depth -= 1
+    return in_string or depth > 0
+
+
+def _is_json_lines(inp: Input) -> bool:
     """Several lines, the first of which is a whole JSON object."""
-    first, _, rest = text.strip().partition("\n")
+    first, _, rest = inp.head_text.strip().partition("\n")
     if not rest.strip() or not first.strip().startswith("{"):
         return False
     try:
         return isinstance(json.loads(first), dict)
     except json.JSONDecodeError:
         return False
+
+
+def _parse_lines(inp: Input) -> Iterator[Record | Skipped]:
+    """JSON Lines, streamed from the file so memory stays flat however long it is."""
+    with inp.path.open(encoding="utf-8", errors="replace") as lines:
+        for number, line in enumerate(lines, 1):
+            if not line.strip():
+                continue
+            where = f"{inp.name}:{number}"
+            try:
+                entry = json.loads(line)
+            except json.JSONDecodeError as exc:
+                yield Skipped(where, f"invalid JSON ({exc.msg} at column {exc.colno})")
+                continue
+            yield _record_or_skip(entry, where)
+
+
+def _record_or_skip(entry: Any, where: str) -> Record | Skipped:
+    try:
+        return _record(entry, where)
+    except FormatError as exc:
+        return Skipped(where, exc.why)
 
 
 def _record(entry: Any, where: str) -> Record:

@@ -1,0 +1,35 @@
+# ft — the two commands in the README are `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+FT     := $(BIN)/ft
+STAMP  := $(VENV)/.installed
+DEMO   := .demo
+
+.PHONY: install demo test bench clean
+
+install: $(STAMP)
+
+# A venv with ft and its test tools; redone when pyproject.toml changes.
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $(STAMP)
+
+# Build the demo library from demo/ and use it: stats, a search, a listing.
+demo: install
+	rm -rf $(DEMO)
+	$(FT) --home $(DEMO) add demo/
+	$(FT) --home $(DEMO) stats
+	$(FT) --home $(DEMO) search "speculative decoding" --limit 3
+	$(FT) --home $(DEMO) list --limit 8
+
+test: install
+	$(BIN)/python -m pytest -q
+
+bench: install
+	$(BIN)/python benchmarks/bench_import.py
+
+clean:
+	rm -rf $(VENV) $(DEMO) .bench .pytest_cache

@@ -1,0 +1,266 @@
+"""Each importer on a realistic file written here, detected by content, plus bad inputs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from fpdf import FPDF
+
+from ft import sources
+from ft.errors import FormatError, SourceError
+from ft.sources.base import Input
+from index import Record, Skipped
+
+TELEGRAM = """\
+Kernel Notes
+812 subscribers
+12 photos
+40 links
+Notes on GPU kernels.
+
+#gpu
+Download Telegram
+Flash attention without tears
+
+FlashAttention tiles the softmax so the attention matrix never hits HBM.
+It trades recomputation for memory traffic.
+
+Full story
+1.2K views 14:03
+Why int4 needs group scales
+
+Group-wise scales keep outliers from ruining a whole row.
+
+Full story
+"""
+
+BLOG = """\
+Category: systems
+
+Things worth reading
+
+  • Write-ahead logging
+
+    SQLite WAL mode – sqlite.org
+
+    Readers see a snapshot while the writer appends to the log.
+
+    1. Checkpoints fold the log back. ↩︎
+
+  • Vector search at home
+
+    Brute force is fine – Example Blog
+
+    Below a million vectors a matrix product beats an index:
+    https://example.org/brute-force?utm_source=x
+
+    • nested point one
+    • nested point two
+
+  • Sourdough maths
+
+    Hydration explained – Bakery Notes
+
+    Seventy percent hydration means 700 g water per kilo of flour.
+"""
+
+YOUTUBE = """\
+Transcript
+abc123XYZ_- • Speculative decoding on a laptop
+Kind: captions
+Language: en
+so today we talk about speculative decoding
+so today we talk about speculative decoding
+a small draft model proposes tokens
+0:42
+and the big model verifies them in one batch.
+"""
+
+VTT = """\
+WEBVTT
+Kind: captions
+
+NOTE this is a comment
+
+00:00:01.000 --> 00:00:03.000 align:start
+<c>welcome</c> to the marathon show
+
+00:00:03.000 --> 00:00:05.000
+welcome to the marathon show
+long runs build the aerobic base.
+"""
+
+SRT = """\
+1
+00:00:01,000 --> 00:00:04,000
+The write-ahead log appends pages.
+
+2
+00:00:04,000 --> 00:00:07,500
+A checkpoint copies them back.
+"""
+
+HTML = """\
+<!DOCTYPE html>
+<html><head><title>Neural accelerators in laptops</title>
+<meta name="author" content="Dana Roe">
+<link rel="canonical" href="https://blog.example.org/accelerators">
+</head><body><nav><a href="/">Home</a> <a href="/about">About</a></nav>
+<article><h1>Neural accelerators in laptops</h1>
+<p>The newest laptop chips carry a small matrix engine that runs quantized networks at a few watts.</p>
+<p>It is slower than a discrete graphics card but far more efficient for background tasks like
+transcription and camera effects, which is why operating systems now route such work to it.</p>
+<p>Developers reach it through vendor runtimes, which still differ in the operators they support.</p>
+</article><footer>Copyright 2025</footer></body></html>
+"""
+
+TWEETS = """\
+love this replay buffer paper from Meta:
+https://t.co/JysdD9gLIn
+this is crazy and we shouldn't do this!
+I wrote about the GIL, as I found myself confused by how it works.
+https://t.co/olRIwtjFvZ
+shoutout to @addyosmani for building this
+"""
+
+
+def write(tmp_path: Path, name: str, content: str | bytes) -> Path:
+    path = tmp_path / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8")
+    return path
+
+
+def read(path: Path, forced: str | None = None) -> list[Record]:
+    entries = list(sources.read(path, forced))
+    assert not [e for e in entries if isinstance(e, Skipped)]
+    return entries
+
+
+def make_pdf(path: Path, title: str, paragraphs: list[str]) -> Path:
+    pdf = FPDF()
+    pdf.set_title(title)
+    pdf.set_author("A. Researcher")
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=11)
+    for paragraph in paragraphs:
+        pdf.multi_cell(0, 6, paragraph)
+        pdf.ln(3)
+    pdf.output(str(path))
+    return path
+
+
+def test_telegram_posts_are_items_titled_by_heading(tmp_path):
+    posts = read(write(tmp_path, "channel.txt", TELEGRAM))
+    assert [p.title for p in posts] == ["Flash attention without tears", "Why int4 needs group scales"]
+    assert all(p.source == "telegram" and p.author == "Kernel Notes" for p in posts)
+    assert "HBM" in posts[0].text and "1.2K views" not in posts[1].text
+    assert posts[0].meta["truncated"] is True
+
+
+def test_blog_entries_are_items_with_nested_bullets_kept(tmp_path):
+    entries = read(write(tmp_path, "page.txt", BLOG))
+    assert [e.title for e in entries] == ["Write-ahead logging", "Vector search at home", "Sourdough maths"]
+    assert entries[1].url == "https://example.org/brute-force?utm_source=x"
+    assert "nested point two" in entries[1].text
+    assert entries[0].meta["linked_title"] == "SQLite WAL mode – sqlite.org"
+    assert entries[0].meta["category"] == "systems"
+
+
+def test_youtube_transcript_is_one_item_with_paragraph_text(tmp_path):
+    (item,) = read(write(tmp_path, "captions.txt", YOUTUBE))
+    assert (item.source, item.source_id, item.kind) == ("youtube", "abc123XYZ_-", "transcript")
+    assert item.title == "Speculative decoding on a laptop"
+    assert item.url == "https://www.youtube.com/watch?v=abc123XYZ_-"
+    assert item.text.count("so today we talk") == 1 and "0:42" not in item.text
+    assert item.text.startswith("so today we talk about speculative decoding a small draft")
+
+
+def test_vtt_and_srt_lose_timings_tags_and_repeats(tmp_path):
+    (vtt,) = read(write(tmp_path, "marathon_show.vtt", VTT))
+    assert vtt.text == "welcome to the marathon show long runs build the aerobic base."
+    assert vtt.title == "marathon show"
+    (srt,) = read(write(tmp_path, "wal.srt", SRT))
+    assert srt.text == "The write-ahead log appends pages. A checkpoint copies them back."
+
+
+def test_html_main_text_and_metadata(tmp_path):
+    (page,) = read(write(tmp_path, "saved.html", HTML))
+    assert page.title == "Neural accelerators in laptops"
+    assert page.author == "Dana Roe"
+    assert page.url == "https://blog.example.org/accelerators"
+    assert "matrix engine" in page.text and "Copyright" not in page.text
+
+
+def test_pdf_text_title_and_kind(tmp_path):
+    path = make_pdf(tmp_path / "paper.pdf", "Draft Trees for Faster Decoding",
+                    ["Abstract", "We verify a tree of drafted tokens in one forward pass."])
+    (paper,) = read(path)
+    assert (paper.source, paper.kind, paper.title, paper.author) == ("pdf", "paper", "Draft Trees for Faster Decoding", "A. Researcher")
+    assert "tree of drafted tokens" in paper.text
+
+
+def test_markdown_and_text_notes(tmp_path):
+    (md,) = read(write(tmp_path, "n.md", "intro line\n\n# Quantization formats\n\nQ4_K_M keeps k-quants."))
+    assert md.title == "Quantization formats"
+    (txt,) = read(write(tmp_path, "n.txt", "\n\nMeeting notes: classifier eval\nmacro-F1 was 0.81"))
+    assert (txt.source, txt.title) == ("notes", "Meeting notes: classifier eval")
+
+
+def test_tweet_dump_is_one_x_item_with_links(tmp_path):
+    (dump,) = read(write(tmp_path, "bookmarks.txt", TWEETS))
+    assert dump.source == "x"
+    assert dump.meta["links"] == ["https://t.co/JysdD9gLIn", "https://t.co/olRIwtjFvZ"]
+    assert dump.meta["mentions"] == ["addyosmani"]
+
+
+def test_json_and_json_lines_items(tmp_path):
+    items = [{"title": "A", "text": "alpha", "url": "https://a.example"}, {"text": "beta only"}]
+    assert [r.title for r in read(write(tmp_path, "items.json", json.dumps(items)))] == ["A", "beta only"]
+    listing = read(write(tmp_path, "listing.json", json.dumps({"items": items})))
+    assert listing[0].source_id == "https://a.example"
+    lines = "\n".join(json.dumps(i) for i in items) + "\n{broken\n"
+    entries = list(sources.read(write(tmp_path, "items.jsonl", lines)))
+    assert [type(e).__name__ for e in entries] == ["Record", "Record", "Skipped"]
+    assert str(entries[2]).endswith("items.jsonl:3: invalid JSON (Expecting property name enclosed in double quotes at column 2)")
+
+
+def test_format_is_detected_by_content_not_name(tmp_path):
+    assert sources.detect(Input(write(tmp_path, "odd.md", YOUTUBE))).name == "youtube-transcript"
+    assert sources.detect(Input(write(tmp_path, "page.txt", HTML))).name == "html"
+    assert sources.detect(Input(write(tmp_path, "x.dat", TELEGRAM))).name == "telegram"
+
+
+def test_forced_format(tmp_path):
+    (note,) = read(write(tmp_path, "channel.txt", TELEGRAM), forced="text")
+    assert note.source == "notes"
+    with pytest.raises(Exception, match="unknown format 'nope'"):
+        list(sources.read(tmp_path / "channel.txt", "nope"))
+
+
+@pytest.mark.parametrize(
+    "name, content, message",
+    [
+        ("cut.json", '[{"title": "a", "text": "b"}, {"title": "c", "te', "invalid JSON: .* the file looks truncated"),
+        ("blob.txt", bytes(range(256)) * 8, "not a text file"),
+        ("latin.txt", "caf\xe9 ".encode("latin-1") * 10, "not a text file"),
+        ("fake.pdf", b"%PDF-1.7\n garbage that is not a pdf", "not a readable PDF|no extractable text|could not be read"),
+        ("shape.json", '{"hello": 1}', "JSON is not a list of items"),
+        ("empty.html", "<html><body></body></html>", "HTML page has no readable text"),
+    ],
+)
+def test_bad_files_raise_one_line_naming_the_file(tmp_path, name, content, message):
+    path = write(tmp_path, name, content)
+    with pytest.raises(SourceError, match=message) as caught:
+        list(sources.read(path))
+    assert str(caught.value).startswith(str(path))
+    assert "\n" not in str(caught.value)
+
+
+def test_format_error_is_a_source_error():
+    assert issubclass(FormatError, SourceError)
