@@ -9,6 +9,8 @@ CLI can print it as a single line::
     │   └── FormatError     its content is not in a format ft understands
     ├── SearchError         a query ft cannot run (bad syntax, bad filter)
     ├── NotFound            an item id that is not in the library
+    ├── ModelError          a model cannot be loaded or run
+    │   └── ContextOverflow a prompt longer than the model's context
     └── BackendUnavailable  an optional component (model, runtime) is missing
 """
 
@@ -16,9 +18,11 @@ from __future__ import annotations
 
 __all__ = [
     "BackendUnavailable",
+    "ContextOverflow",
     "FormatError",
     "FtError",
     "LibraryError",
+    "ModelError",
     "NotFound",
     "SearchError",
     "SourceError",
@@ -52,6 +56,14 @@ class SearchError(FtError):
 
 class NotFound(FtError):
     """The item asked for is not in the library."""
+
+
+class ModelError(FtError):
+    """A model file cannot be loaded, or inference failed."""
+
+
+class ContextOverflow(ModelError):
+    """The prompt (plus room to answer) does not fit the model's context window."""
 
 
 class BackendUnavailable(FtError):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Iterator
+from datetime import UTC
 
 from pypdf import PdfReader
 from pypdf.errors import PyPdfError
@@ -34,6 +35,7 @@ def parse(inp: Input) -> Iterator[Record]:
             reader.decrypt("")
         pages = [page.extract_text() or "" for page in reader.pages]
         info = reader.metadata or {}
+        created = _created(reader)
     except (PyPdfError, ValueError, KeyError, TypeError, OSError) as exc:
         raise FormatError(inp.name, f"not a readable PDF ({exc})") from exc
     text = "\n\n".join(p.strip() for p in pages if p.strip())
@@ -48,6 +50,20 @@ def parse(inp: Input) -> Iterator[Record]:
         title=title,
         text=text,
         author=author,
+        created_at=created,
         saved_at=inp.saved_at,
         meta={"file": inp.name, "pages": len(pages)},
     )
+
+
+def _created(reader: PdfReader) -> str | None:
+    """The document's creation date from its metadata, as ISO 8601 UTC, if it has a valid one."""
+    try:
+        when = reader.metadata.creation_date if reader.metadata else None
+    except (ValueError, TypeError):
+        return None
+    if when is None:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
