@@ -7,9 +7,13 @@ Default: ``$XDG_DATA_HOME/ft`` (``~/.local/share/ft``). The library is
 from __future__ import annotations
 
 import os
+import json
+from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["DB_NAME", "default_home", "resolve_db"]
+from .errors import FtError
+
+__all__ = ["DB_NAME", "Settings", "default_home", "load_settings", "resolve_db"]
 
 DB_NAME = "library.db"
 
@@ -30,3 +34,38 @@ def resolve_db(where: str | os.PathLike[str] | None = None) -> Path:
     if path.suffix in (".db", ".sqlite", ".sqlite3") or path.is_file():
         return path
     return path / DB_NAME
+
+
+@dataclass
+class Settings:
+    """What ``config.json`` in the ft home may set; every field has a working default.
+
+    ``models`` maps a task (``default``, ``classify``, ``summarize``, ``ask``,
+    ``draft``) to a model name, a GGUF path or an ``http(s)://`` server URL.
+    """
+
+    n_ctx: int = 4096
+    n_threads: int | None = None
+    n_gpu_layers: int = 0
+    models: dict[str, str] = field(default_factory=dict)
+
+    def model_for(self, task: str) -> str | None:
+        return self.models.get(task) or self.models.get("default")
+
+
+def load_settings(home: Path | None = None) -> Settings:
+    """The settings in ``<home>/config.json``, or the defaults when there is none."""
+    path = (home or default_home()) / "config.json"
+    if not path.exists():
+        return Settings()
+    try:
+        data = json.loads(path.read_text())
+        engine = data.get("engine", {})
+        return Settings(
+            n_ctx=int(engine.get("n_ctx", 4096)),
+            n_threads=engine.get("n_threads"),
+            n_gpu_layers=int(engine.get("n_gpu_layers", 0)),
+            models=dict(data.get("models", {})),
+        )
+    except (json.JSONDecodeError, TypeError, ValueError, AttributeError) as exc:
+        raise FtError(f"{path}: cannot read the settings ({exc}); fix or delete the file") from exc

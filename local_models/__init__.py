@@ -1,0 +1,58 @@
+"""Local language models: the llama.cpp engine, the model registry, an HTTP backend.
+
+``load_engine()`` is the one way tasks get a model: by registry name, GGUF
+path or server URL, falling back to the task's default from ``config.json``
+and then to the shipped Gemma 3 270M.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ft.config import default_home, load_settings
+
+from .engine import Completion, Engine, GenerateOptions
+from .registry import DEFAULT_MODEL, ModelInfo, Registry
+
+__all__ = ["Completion", "DEFAULT_MODEL", "Engine", "GenerateOptions", "ModelInfo", "Registry", "load_engine"]
+
+
+def load_engine(
+    name: str | None = None,
+    *,
+    task: str = "default",
+    home: Path | None = None,
+    n_ctx: int | None = None,
+    draft: str | None = None,
+) -> Engine:
+    """An engine for ``name`` (or the task's configured model), ready to generate."""
+    home = home or default_home()
+    settings = load_settings(home)
+    name = name or settings.model_for(task) or DEFAULT_MODEL
+    if name.startswith(("http://", "https://")):
+        from .remote import RemoteEngine
+
+        return RemoteEngine(name)
+    from .llama_engine import LlamaEngine
+
+    registry = Registry(home)
+    if name.endswith(".gguf") and Path(name).expanduser().is_file():
+        path, family, instruct = Path(name).expanduser(), "unknown", True
+    else:
+        info = registry.info(name)
+        path, family, instruct = registry.path(name), info.family, info.instruct
+    draft = draft or settings.models.get("draft")
+    draft_path = None
+    if draft:
+        draft_path = Path(draft).expanduser() if draft.endswith(".gguf") else registry.path(draft)
+    return LlamaEngine(
+        path,
+        n_ctx=n_ctx or settings.n_ctx,
+        n_threads=settings.n_threads,
+        n_gpu_layers=settings.n_gpu_layers,
+        draft_path=draft_path,
+        cache_dir=home / "cache",
+        model_id=name if not name.endswith(".gguf") else path.stem,
+        family=family,
+        instruct=instruct,
+    )

@@ -1,0 +1,146 @@
+"""Library commands: add, search, list, show, stats, doctor — each opens the library,
+calls one method and renders the result."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from ft import sources
+
+from . import render
+from .app import EXIT_PARTIAL, app, library, progress
+from .options import Author, Json, Kind, Label, Limit, Since, Source, Until, make_filters
+
+
+@app.command()
+def add(
+    ctx: typer.Context,
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders to import.", show_default=False)],
+    as_format: Annotated[
+        Optional[str],
+        typer.Option("--as", help=f"Force a format: {', '.join(sources.format_names())}."),
+    ] = None,
+    as_json: Json = False,
+) -> None:
+    """Import files and folders; each file's format is detected from its content.
+
+    Bad files are reported one line each and skipped; the rest are imported.
+    Importing the same thing twice changes nothing.
+    """
+    with library(ctx) as lib, progress(as_json) as bar:
+        task = bar.add_task("importing", total=None)
+
+        def advance(path: Path, done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total, description=path.name[:40])
+
+        report = lib.import_path(paths, as_format=as_format, progress=advance)
+    if as_json:
+        render.emit_json(report.to_dict())
+    else:
+        for problem in report.problems:
+            render.err.print(f"[red]✗[/] {render.escape(problem)}")
+        render.out.print(
+            f"{report.added} added, {report.updated} updated, {report.unchanged} unchanged "
+            f"from {report.files} files" + (f"; {len(report.problems)} problems" if report.problems else "")
+        )
+    if report.status == "partial":
+        raise typer.Exit(EXIT_PARTIAL)
+    if report.status in ("failed", "empty"):
+        if report.status == "empty" and not as_json:
+            render.err.print("nothing to import")
+        raise typer.Exit(1)
+
+
+@app.command()
+def search(
+    ctx: typer.Context,
+    query: Annotated[str, typer.Argument(help="Words to find; FTS5 syntax (\"phrase\", OR, NOT, prefix*) also works.")],
+    source: Source = None, author: Author = None, label: Label = None, kind: Kind = None,
+    since: Since = None, until: Until = None, limit: Limit = 10, as_json: Json = False,
+) -> None:
+    """Search the library by keywords, best matches first."""
+    with library(ctx) as lib:
+        results = lib.search(query, make_filters(source, author, label, kind, since, until), limit=limit)
+    if as_json:
+        render.emit_json([hit.to_dict() for hit in results])
+    elif results:
+        render.hits(results)
+    else:
+        render.err.print(f"no matches for {query!r}")
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    source: Source = None, author: Author = None, label: Label = None, kind: Kind = None,
+    since: Since = None, until: Until = None, limit: Limit = 20, as_json: Json = False,
+) -> None:
+    """List items, newest first."""
+    with library(ctx) as lib:
+        found = lib.items(make_filters(source, author, label, kind, since, until), limit=limit)
+    if as_json:
+        render.emit_json([item.to_dict() for item in found])
+    else:
+        for item in found:
+            render.item_line(item)
+
+
+@app.command()
+def show(
+    ctx: typer.Context,
+    item_id: Annotated[int, typer.Argument(metavar="ID", help="The item's id (from list or search).")],
+    as_json: Json = False,
+) -> None:
+    """Show one item in full: text, URL, labels and links."""
+    with library(ctx) as lib:
+        item = lib.get(item_id)
+        links = lib.links(item_id)
+    if as_json:
+        render.emit_json(
+            {**item.to_dict(), "links": [{"rel": r, "direction": d, "id": o.id, "title": o.title} for r, d, o in links]}
+        )
+    else:
+        render.item_full(item, links)
+
+
+@app.command()
+def stats(ctx: typer.Context, as_json: Json = False) -> None:
+    """Counts by source, kind and label; dates; size."""
+    with library(ctx) as lib:
+        figures = lib.stats()
+    if as_json:
+        render.emit_json(dataclasses.asdict(figures))
+    else:
+        render.stats_table(figures)
+
+
+@app.command()
+def doctor(ctx: typer.Context, as_json: Json = False) -> None:
+    """Check this installation: library path, versions, models and backends, and what is missing."""
+    from ft.config import resolve_db
+    from ft.doctor import diagnose
+
+    checks = diagnose(resolve_db(ctx.find_root().obj))
+    if as_json:
+        render.emit_json([c.to_dict() for c in checks])
+        return
+    group = None
+    for check in checks:
+        if check.group != group:
+            group = check.group
+            render.out.print(f"[bold]{group}[/]")
+        mark = "[green]✓[/]" if check.ok else "[yellow]✗[/]"
+        render.out.print(f"  {mark} {check.name}: {render.escape(check.detail)}")
+    missing = [c for c in checks if not c.ok]
+    if missing:
+        render.out.print("\n[bold]missing[/]")
+        for check in missing:
+            render.out.print(f"  {check.name}: {render.escape(check.fix)}")
+    else:
+        render.out.print("\nnothing missing")
+
+

@@ -1,0 +1,172 @@
+"""``RemoteEngine``: the engine interface over an OpenAI-compatible HTTP server.
+
+For users who outgrow one machine: llama.cpp's ``llama-server``, vLLM, or
+``python -m llama_cpp.server``. Generation streams server-sent events; grammars
+go as the ``grammar`` field those servers accept; candidate scoring asks for
+the prompt's log-probabilities (``echo`` + ``logprobs``), which llama_cpp.server
+returns with ``--logits_all true`` (its default) and vLLM with echo.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import httpx
+
+from ft.errors import BackendUnavailable, ModelError
+
+from .engine import Completion, Engine, GenerateOptions, OnText
+
+__all__ = ["RemoteEngine"]
+
+
+class RemoteEngine(Engine):
+    """A model served at ``base_url`` (``http://host:port`` or ``…/v1``)."""
+
+    def __init__(self, base_url: str, model: str | None = None, api_key: str | None = None,
+                 n_ctx: int = 4096, timeout: float = 300.0) -> None:
+        root = base_url.rstrip("/")
+        self.root = root[: -len("/v1")] if root.endswith("/v1") else root
+        headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        self.client = httpx.Client(base_url=self.root, headers=headers, timeout=timeout)
+        self.n_ctx = n_ctx
+        self.model_id = model or self._first_model()
+
+    # -- the Engine interface --------------------------------------------------
+
+    def generate(self, prompt: str, options: GenerateOptions | None = None, on_text: OnText | None = None) -> Completion:
+        return self._complete("/v1/completions", {"prompt": prompt}, options, on_text, lambda c: c.get("text", ""))
+
+    def chat(self, messages: Sequence[dict[str, str]], options: GenerateOptions | None = None,
+             on_text: OnText | None = None) -> Completion:
+        return self._complete("/v1/chat/completions", {"messages": list(messages)}, options, on_text,
+                              lambda c: (c.get("delta") or {}).get("content") or "")
+
+    def score(self, prompt: str, candidates: Sequence[str]) -> list[float]:
+        """Sum of the server's log-probabilities for each candidate's tokens after ``prompt``."""
+        scores = []
+        for candidate in candidates:
+            body = self._post("/v1/completions", {
+                "model": self.model_id, "prompt": prompt + candidate, "max_tokens": 1,
+                "temperature": 0, "echo": True, "logprobs": 1,
+            })
+            logprobs = body["choices"][0].get("logprobs") or {}
+            offsets, values = logprobs.get("text_offset") or [], logprobs.get("token_logprobs") or []
+            if not offsets:
+                raise ModelError(f"{self.root} returned no prompt log-probabilities; start it with logits_all")
+            # The echoed prompt's tokens that start inside the candidate, not the generated one.
+            prompt_tokens = len(values) - 1
+            scores.append(sum(v for o, v in zip(offsets[:prompt_tokens], values[:prompt_tokens])
+                              if o >= len(prompt) and v is not None))
+        return scores
+
+    def count_tokens(self, text: str) -> int:
+        for path, field in (("/extras/tokenize", "input"), ("/tokenize", "content")):
+            try:
+                response = self.client.post(path, json={field: text})
+            except httpx.HTTPError:
+                break
+            if response.status_code == 200:
+                return len(response.json().get("tokens", []))
+        return max(1, len(text) // 4)  # servers without a tokenize endpoint: a rough estimate
+
+    def close(self) -> None:
+        self.client.close()
+
+    # -- internals -----------------------------------------------------------
+
+    def _complete(self, path: str, payload: dict[str, Any], options: GenerateOptions | None,
+                  on_text: OnText | None, pick) -> Completion:
+        opts = options or GenerateOptions()
+        body = {"model": self.model_id, **payload, **self._sampling(opts), "stream": True}
+        started = time.perf_counter()
+        pieces: list[str] = []
+        finish = "length"
+        first_at = None
+        for event in self._stream(path, body):
+            choice = (event.get("choices") or [{}])[0]
+            text = pick(choice)
+            if text:
+                first_at = first_at or time.perf_counter()
+                pieces.append(text)
+                if on_text:
+                    on_text(text)
+            finish = choice.get("finish_reason") or finish
+        ended = time.perf_counter()
+        text = "".join(pieces)
+        first_at = first_at or ended
+        return Completion(
+            text=text, tokens=[0] * self.count_tokens(text) if text else [],
+            prefill_seconds=first_at - started, decode_seconds=ended - first_at,
+            stop_reason="stop" if finish == "stop" else finish,
+        )
+
+    @staticmethod
+    def _sampling(opts: GenerateOptions) -> dict[str, Any]:
+        body: dict[str, Any] = {"max_tokens": opts.max_tokens, "temperature": opts.temperature,
+                                "top_p": opts.top_p, "top_k": opts.top_k, "seed": opts.seed}
+        if opts.stop:
+            body["stop"] = list(opts.stop)
+        grammar = opts.grammar
+        if opts.json_schema is not None:
+            from llama_cpp.llama_grammar import json_schema_to_gbnf
+
+            grammar = json_schema_to_gbnf(json.dumps(opts.json_schema))
+        if grammar:
+            body["grammar"] = grammar
+        return body
+
+    def _stream(self, path: str, body: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        try:
+            with self.client.stream("POST", path, json=body) as response:
+                if response.status_code >= 400:
+                    response.read()
+                    raise ModelError(f"{self.root}{path}: HTTP {response.status_code}: {_detail(response)}")
+                for line in response.iter_lines():
+                    if line.startswith("data:"):
+                        data = line[5:].strip()
+                        if data == "[DONE]":
+                            return
+                        yield json.loads(data)
+        except httpx.ConnectError as exc:
+            raise BackendUnavailable(f"cannot reach the model server at {self.root}: {exc}") from exc
+        except httpx.HTTPError as exc:
+            raise ModelError(f"{self.root}{path}: {exc}") from exc
+
+    def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        try:
+            response = self.client.post(path, json=body)
+        except httpx.ConnectError as exc:
+            raise BackendUnavailable(f"cannot reach the model server at {self.root}: {exc}") from exc
+        except httpx.HTTPError as exc:
+            raise ModelError(f"{self.root}{path}: {exc}") from exc
+        if response.status_code >= 400:
+            raise ModelError(f"{self.root}{path}: HTTP {response.status_code}: {_detail(response)}")
+        return response.json()
+
+    def _first_model(self) -> str:
+        try:
+            response = self.client.get("/v1/models")
+            response.raise_for_status()
+            models = response.json().get("data") or []
+        except httpx.ConnectError as exc:
+            raise BackendUnavailable(f"cannot reach the model server at {self.root}: {exc}") from exc
+        except (httpx.HTTPError, ValueError) as exc:
+            raise ModelError(f"{self.root}/v1/models: {exc}") from exc
+        if not models:
+            raise ModelError(f"{self.root} serves no models")
+        return models[0]["id"]
+
+
+def _detail(response: httpx.Response) -> str:
+    """The server's error message, in one line."""
+    try:
+        body = response.json()
+        error = body.get("error") or body.get("detail") or body
+        message = error.get("message") if isinstance(error, dict) else error
+        return " ".join(str(message).split())[:500]
+    except ValueError:
+        return " ".join(response.text.split())[:500]
