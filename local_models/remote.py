@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 
-from ft.errors import BackendUnavailable, ModelError
+from ft.errors import BackendUnavailable, ContextOverflow, ModelError
 
 from .engine import Completion, Engine, GenerateOptions, OnText
 
@@ -86,7 +86,9 @@ class RemoteEngine(Engine):
         pieces: list[str] = []
         finish = "length"
         first_at = None
+        received = False
         for event in self._stream(path, body):
+            received = True
             choice = (event.get("choices") or [{}])[0]
             text = pick(choice)
             if text:
@@ -94,6 +96,10 @@ class RemoteEngine(Engine):
                 pieces.append(text)
                 if on_text:
                     on_text(text)
+            finish = choice.get("finish_reason") or finish
+        if not received:  # some servers end a failed stream silently; ask again to get the error
+            choice = self._post(path, {**body, "stream": False}, fresh=True)["choices"][0]
+            pieces.append(pick({"text": choice.get("text"), "delta": choice.get("message")}))
             finish = choice.get("finish_reason") or finish
         ended = time.perf_counter()
         text = "".join(pieces)
@@ -136,15 +142,21 @@ class RemoteEngine(Engine):
         except httpx.HTTPError as exc:
             raise ModelError(f"{self.root}{path}: {exc}") from exc
 
-    def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    def _post(self, path: str, body: dict[str, Any], fresh: bool = False) -> dict[str, Any]:
+        """POST and return the JSON body; ``fresh`` avoids a pooled connection the server may have dropped."""
         try:
-            response = self.client.post(path, json=body)
+            if fresh:
+                with httpx.Client(base_url=self.root, headers=self.client.headers, timeout=self.client.timeout) as client:
+                    response = client.post(path, json=body)
+            else:
+                response = self.client.post(path, json=body)
         except httpx.ConnectError as exc:
             raise BackendUnavailable(f"cannot reach the model server at {self.root}: {exc}") from exc
         except httpx.HTTPError as exc:
             raise ModelError(f"{self.root}{path}: {exc}") from exc
         if response.status_code >= 400:
-            raise ModelError(f"{self.root}{path}: HTTP {response.status_code}: {_detail(response)}")
+            error = ContextOverflow if _code(response) == "context_length_exceeded" else ModelError
+            raise error(f"{self.root}{path}: HTTP {response.status_code}: {_detail(response)}")
         return response.json()
 
     def _first_model(self) -> str:
@@ -159,6 +171,15 @@ class RemoteEngine(Engine):
         if not models:
             raise ModelError(f"{self.root} serves no models")
         return models[0]["id"]
+
+
+def _code(response: httpx.Response) -> str | None:
+    """The OpenAI-style error code, e.g. ``context_length_exceeded``."""
+    try:
+        error = response.json().get("error")
+    except ValueError:
+        return None
+    return error.get("code") if isinstance(error, dict) else None
 
 
 def _detail(response: httpx.Response) -> str:

@@ -47,29 +47,28 @@ class PromptLookup:
                 if stop >= n:
                     self._last_end[tuple(history[stop - n : stop])] = stop
         self._indexed = end
+        drafts: list[int] = []
+        # A continuation that reaches the end of the history is extended by looking up again
+        # from its own tail, so a long copy can fill a whole verification batch.
+        while len(drafts) < k:
+            tail = list(history[max(0, end - self.sizes[0]) :]) + drafts
+            found = self._lookup(tail)
+            if found is None:
+                break
+            more = list(history[found : min(found + k - len(drafts), end)])
+            if not more:
+                break
+            drafts += more
+        return drafts
+
+    def _lookup(self, tail: Sequence[int]) -> int | None:
+        """Where the continuation of ``tail``'s longest indexed n-gram starts, if any."""
         for n in self.sizes:
-            if end >= n:
-                found = self._last_end.get(tuple(history[end - n :]))
+            if len(tail) >= n:
+                found = self._last_end.get(tuple(tail[-n:]))
                 if found is not None:
-                    agree = _agreement(history, found, end, limit=self.trust)
-                    return list(history[found : found + min(k, self.offer(agree))])
-        return []
-
-    trust = 24
-    thresholds = (16, 6)
-
-    def offer(self, agree: int) -> int:
-        """How many tokens to offer given how long the match already agrees."""
-        high, mid = self.thresholds
-        return 15 if agree >= high else 7 if agree >= mid else 3
-
-
-def _agreement(history: Sequence[int], found: int, end: int, limit: int) -> int:
-    """How many tokens before ``found`` equal those before ``end`` (up to ``limit``)."""
-    n = 0
-    while n < limit and found - n - 1 >= 0 and history[found - n - 1] == history[end - n - 1]:
-        n += 1
-    return n
+                    return found
+        return None
 
 
 class DraftModel:
@@ -139,5 +138,5 @@ class AdaptiveLength:
             return
         if accepted == drafted:
             self.level = min(self.level + 1, len(self.levels) - 1)
-        elif accepted * 2 < drafted:
+        elif accepted * 4 < drafted:
             self.level = max(self.level - 1, 0)

@@ -44,3 +44,46 @@ def cli():
         return runner.invoke(app, list(args), catch_exceptions=False)
 
     return run
+
+
+# -- models (shared by a whole session: loading and assembling cost seconds) --------
+
+@pytest.fixture(scope="session")
+def model_home(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("models-home")
+
+
+@pytest.fixture(scope="session")
+def gemma_path(model_home: Path) -> Path:
+    from tests.engines import shipped
+
+    return shipped(model_home, "gemma3-270m")
+
+
+@pytest.fixture(scope="session")
+def local_engine(gemma_path: Path, model_home: Path):
+    from local_models.llama_engine import LlamaEngine
+
+    with LlamaEngine(gemma_path, n_ctx=2048, cache_dir=model_home / "cache", model_id="gemma3-270m",
+                     family="gemma3", instruct=False) as engine:
+        yield engine
+
+
+@pytest.fixture(scope="session")
+def remote_engine(gemma_path: Path, tmp_path_factory):
+    from local_models.remote import RemoteEngine
+    from tests.engines import start_server
+
+    process, url = start_server(gemma_path, tmp_path_factory.mktemp("server") / "server.log")
+    try:
+        with RemoteEngine(url, n_ctx=2048) as engine:
+            yield engine
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+@pytest.fixture(params=["local", "remote"])
+def engine(request):
+    """Each engine test runs on llama.cpp in process and on llama_cpp.server over HTTP."""
+    return request.getfixturevalue(f"{request.param}_engine")

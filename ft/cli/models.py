@@ -155,3 +155,22 @@ def remove_model(ctx: typer.Context, name: Annotated[str, typer.Argument(help="A
     """Forget a user model (the file is left alone)."""
     Registry(home(ctx)).remove(name)
     render.out.print(f"removed {name}")
+
+
+@models_app.command("quantize")
+def quantize_model(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="A model name or .gguf path to start from.")],
+    kind: Annotated[str, typer.Option("--type", help="q2_k, q3_k_m, q4_0, q4_k_m, q5_k_m, q6_k or q8_0.")] = "q4_0",
+    as_name: Annotated[Optional[str], typer.Option("--name", help="Register the copy under this name.")] = None,
+) -> None:
+    """Write a more quantized copy of a model (e.g. a draft model for speculation) and register it."""
+    from local_models.quantize import quantize
+
+    registry = Registry(home(ctx))
+    source = Path(name) if name.endswith(".gguf") else registry.path(name)
+    target_name = as_name or f"{Path(name).stem}-{kind}"
+    target = quantize(source, registry.cache / f"{target_name}.gguf", kind)
+    info = registry.add(target, target_name, instruct=registry.info(name).instruct if not name.endswith(".gguf") else True)
+    render.out.print(f"wrote {target} and registered it as {info.name}; use it as a draft with "
+                     f"{{\"models\": {{\"draft\": \"{info.name}\"}}}} in config.json")

@@ -1,16 +1,13 @@
-"""Import and keyword-search figures at library scale (issue: the library).
+"""``ft bench import``: import and keyword-search figures at library scale.
 
 Writes N synthetic items (default 100,000) as ft item JSON Lines, imports them
 with ``ft add`` in a child process (timing it and reading its peak RSS from the
 kernel), then times keyword searches through ``ft.Library.search``: words
 drawn from a Zipf-distributed vocabulary, one and two words a query.
-
-    python benchmarks/bench_import.py [--items 100000] [--queries 300]
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import random
 import resource
@@ -21,7 +18,6 @@ import sys
 import time
 from pathlib import Path
 
-import ft
 
 SYLLABLES = "ka lo mi ne ru sa te vo zu pi an el or ix um qua dre sto fli gen".split()
 TARGET_RATE, TARGET_RSS_MB, TARGET_P50_MS = 5000, 500, 10.0
@@ -54,34 +50,31 @@ def _accumulate(values: list[float]):
         yield total
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--items", type=int, default=100_000)
-    parser.add_argument("--queries", type=int, default=300)
-    parser.add_argument("--workdir", type=Path, default=Path(".bench/import"))
-    args = parser.parse_args()
+def run(items: int = 100_000, queries: int = 300, workdir: Path = Path(".bench/import")) -> bool:
+    """Print the figures; True when every target is met."""
+    import ft
 
     rng = random.Random(7)
-    shutil.rmtree(args.workdir, ignore_errors=True)
-    args.workdir.mkdir(parents=True)
+    shutil.rmtree(workdir, ignore_errors=True)
+    workdir.mkdir(parents=True)
     words = vocabulary(20_000, rng)
-    data = args.workdir / "items.jsonl"
-    write_items(data, args.items, words, rng)
-    home = args.workdir / "home"
+    data = workdir / "items.jsonl"
+    write_items(data, items, words, rng)
+    home = workdir / "home"
 
     ft_bin = Path(sys.executable).with_name("ft")
     start = time.perf_counter()
     subprocess.run([str(ft_bin), "--home", str(home), "add", str(data)], check=True, stdout=subprocess.DEVNULL)
     seconds = time.perf_counter() - start
     rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    rate = args.items / seconds
+    rate = items / seconds
 
     with ft.Library(home) as lib:
-        assert lib.stats().items == args.items, "import lost items"
-        queries = [" ".join(rng.choice(words[30:5000]) for _ in range(rng.choice((1, 2)))) for _ in range(args.queries)]
-        lib.search(queries[0])  # warm the page cache once
+        assert lib.stats().items == items, "import lost items"
+        asked = [" ".join(rng.choice(words[30:5000]) for _ in range(rng.choice((1, 2)))) for _ in range(queries)]
+        lib.search(asked[0])  # warm the page cache once
         times = []
-        for q in queries:
+        for q in asked:
             t0 = time.perf_counter()
             lib.search(q, limit=10)
             times.append((time.perf_counter() - t0) * 1000)
@@ -95,12 +88,7 @@ def main() -> None:
         ("FTS search p95", f"{p95:.2f} ms", "", True),
         ("database size", f"{db_mb:,.0f} MB", "", True),
     ]
-    print(f"{args.items:,} synthetic items, {args.queries} queries ({len(words):,}-word Zipf vocabulary)")
+    print(f"{items:,} synthetic items, {queries} queries ({len(words):,}-word Zipf vocabulary)")
     for name, value, target, ok in rows:
         print(f"  {name:<16} {value:>16}  {target:<8} {'ok' if ok else 'MISSED'}")
-    if not all(ok for *_, ok in rows):
-        sys.exit(1)
-
-
-if __name__ == "__main__":
-    main()
+    return all(ok for *_, ok in rows)

@@ -1,0 +1,66 @@
+"""``ft bench import`` and ``ft bench engine``: each claim beside its baseline, in one run."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ft.errors import FtError
+
+from .app import app, home
+
+bench_app = typer.Typer(help="Measure ft against its baselines; figures go in BENCHMARKS.md.", no_args_is_help=True)
+app.add_typer(bench_app, name="bench")
+
+DEMO = Path(__file__).resolve().parents[2] / "demo"
+TOPICS = ["speculative decoding", "KV caches", "NPU inference", "int4 quantization", "RLHF reward models",
+          "vector search", "SQLite WAL", "robot arms", "GPU kernels", "long-context summarization"]
+FORMS = ["A new paper on {}", "Released: an open-source library for {}", "Why I think {} is overrated",
+         "Launching our product for {} today", "How to get started with {}", "{} in the news this week",
+         "Can anyone explain {} to me?", "Benchmarks of {} on a laptop", "Notes from a talk on {}",
+         "A thread on the history of {}", "Tutorial: {} from scratch", "Hot take on {}",
+         "Survey of {} methods", "What broke when we shipped {}", "Ask me anything about {}",
+         "A reading list for {}", "The maths behind {}", "Lessons from a year of {}",
+         "A visual guide to {}", "Job post: engineer for {}"]
+
+
+def _demo(name: str) -> Path:
+    path = DEMO / name
+    if not path.exists():
+        raise FtError(f"{path} is missing: ft bench engine runs from a source checkout of ft")
+    return path
+
+
+@bench_app.command("import")
+def bench_import(
+    items: Annotated[int, typer.Option(help="Synthetic items to import.")] = 100_000,
+    queries: Annotated[int, typer.Option(help="Keyword queries to time.")] = 300,
+    workdir: Annotated[Path, typer.Option(help="Scratch folder (replaced).")] = Path(".bench/import"),
+) -> None:
+    """Import rate, peak memory and keyword-search latency at library scale."""
+    from index.benchmark import run
+
+    if not run(items, queries, workdir):
+        raise typer.Exit(1)
+
+
+@bench_app.command("engine")
+def bench_engine(
+    ctx: typer.Context,
+    rounds: Annotated[int, typer.Option(help="Interleaved rounds of the decode comparison.")] = 3,
+    only: Annotated[str, typer.Option(help="Sections to run: decode,lookup,prefix,draft,memory.")] = "decode,lookup,prefix,draft,memory",
+    workdir: Annotated[Path, typer.Option(help="Scratch folder for saved states and the draft model.")] = Path(".bench/engine"),
+) -> None:
+    """Decode speed, speculation, prefix reuse, draft model and memory of the llama.cpp engine."""
+    from local_models import Registry
+    from local_models.benchmark import run
+
+    model = Registry(home(ctx)).path("gemma3-270m")
+    document = _demo("channel-preview.txt").read_text()
+    bookmarks = [json.loads(line)["text"] for line in _demo("bookmarks.jsonl").read_text().splitlines() if line.strip()]
+    entries = [" ".join(p.split())[:240] for p in _demo("links-roundup.txt").read_text().split("\n\n") if len(p) > 200]
+    items = [form.format(topic) for form in FORMS for topic in TOPICS]
+    run(model, document, bookmarks + entries[:6], items, workdir, rounds, tuple(only.split(",")))
