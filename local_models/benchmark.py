@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -170,6 +171,7 @@ def classify_prefix(examples: list[str]) -> str:
 
 
 def bench_prefix(model: Path, prefix: str, items: list[str], cache_dir: Path, baseline_items: int = 12) -> None:
+    shutil.rmtree(cache_dir, ignore_errors=True)  # states from an earlier run would hide the cold cost
     engine = LlamaEngine(model, n_ctx=4096, n_threads=2, cache_dir=cache_dir)
     suffixes = [f"Item: {item}\nLabel:" for item in items]
     print(f"3. scoring {len(items)} items after a {engine.count_tokens(prefix):,}-token shared prefix, {len(LABELS)} labels")
