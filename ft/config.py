@@ -48,6 +48,8 @@ class Settings:
     n_threads: int | None = None
     n_gpu_layers: int = 0
     models: dict[str, str] = field(default_factory=dict)
+    embedder: str = "minilm-int8"  # minilm-int8 (ONNX), minilm (sentence-transformers), a .onnx path or a folder
+    device: str = "auto"  # where ONNX models run: auto (NPU, then GPU, then CPU), npu, gpu, cpu or a provider
 
     def model_for(self, task: str) -> str | None:
         return self.models.get(task) or self.models.get("default")
@@ -61,11 +63,14 @@ def load_settings(home: Path | None = None) -> Settings:
     try:
         data = json.loads(path.read_text())
         engine = data.get("engine", {})
+        embeddings = data.get("embeddings", {})
         return Settings(
             n_ctx=int(engine.get("n_ctx", 4096)),
             n_threads=engine.get("n_threads"),
             n_gpu_layers=int(engine.get("n_gpu_layers", 0)),
             models=dict(data.get("models", {})),
+            embedder=str(embeddings.get("model", "minilm-int8")),
+            device=str(embeddings.get("device", "auto")),
         )
     except (json.JSONDecodeError, TypeError, ValueError, AttributeError) as exc:
         raise FtError(f"{path}: cannot read the settings ({exc}); fix or delete the file") from exc

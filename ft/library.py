@@ -18,10 +18,14 @@ from typing import Any
 
 import index
 from index import Filters, Hit, Item, Record, Skipped, Stats, UpsertResult
+from index import embed as embedding
+from index.embedders import Embedder, load_embedder
+from index.hybrid import Mode, hybrid_search, semantic_search, similar
 from index.store import now_iso
+from index.vectors import VectorIndex
 
 from . import sources
-from .config import resolve_db
+from .config import Settings, load_settings, resolve_db
 from .errors import LibraryError, NotFound, SearchError, SourceError
 
 __all__ = ["ImportReport", "Library"]
@@ -70,10 +74,16 @@ class Library:
 
     :param where: a ``.db`` file, a folder holding ``library.db``, or ``None``
         for the default (``FT_HOME`` or the XDG data folder).
+    :param embedder: the embedder for semantic search and ``embed``; by default
+        the one ``config.json`` names, loaded on first use.
     """
 
-    def __init__(self, where: str | os.PathLike[str] | None = None) -> None:
+    def __init__(self, where: str | os.PathLike[str] | None = None, embedder: Embedder | None = None) -> None:
         self.path = resolve_db(where)
+        self.settings: Settings = load_settings(self.path.parent)
+        self._embedder = embedder
+        self._vectors: VectorIndex | None = None
+        self.notices: list[str] = []  # one-line notes for the user (fallbacks, degraded modes)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.db = index.connect(self.path)
@@ -163,12 +173,77 @@ class Library:
         """Items matching the filters (or keyword filters such as ``source="x"``), newest first."""
         return list(index.list_items(self.db, filters or Filters(**by), limit, offset))
 
-    def search(self, query: str, filters: Filters | None = None, limit: int = 20, **by: Any) -> list[Hit]:
-        """Items matching a keyword query, best first; ``SearchError`` for a malformed query."""
+    def search(self, query: str, filters: Filters | None = None, limit: int = 20, mode: Mode = "hybrid",
+               **by: Any) -> list[Hit]:
+        """Items for ``query``, best first: by keywords, by meaning, or both fused (the default).
+
+        Hybrid search falls back to keywords, with a notice, while the library has no
+        vectors; semantic search then raises ``SearchError`` saying to run ``ft embed``.
+        """
+        filters = filters or Filters(**by)
+        any_word = False  # keyword mode means every word; looser matches are meaning's job
+        if mode != "keyword" and not self.vector_count():
+            if mode == "semantic":
+                raise SearchError(f"no vectors for {self.embedder_id} yet: run `ft embed` first")
+            self.notices.append("keyword search only: run `ft embed` to search by meaning too")
+            mode, any_word = "keyword", True  # without vectors, items with any of the words beat nothing
         try:
-            return index.search(self.db, query, filters or Filters(**by), limit)
+            if mode == "keyword":
+                return index.search(self.db, query, filters, limit, any_word=any_word)
+            if mode == "semantic":
+                return semantic_search(self.db, self.vectors, self.embedder, query, filters, limit)
+            return hybrid_search(self.db, self.vectors, self.embedder, query, filters, limit)
         except index.QuerySyntaxError as exc:
             raise SearchError(f"{exc}. Quote phrases with \"...\" or drop the operator.") from exc
+
+    def similar(self, item_id: int, limit: int = 10, filters: Filters | None = None, **by: Any) -> list[Hit]:
+        """Items closest in meaning to item ``item_id``."""
+        self.get(item_id)
+        if not self.vector_count():
+            raise SearchError(f"no vectors for {self.embedder_id} yet: run `ft embed` first")
+        return similar(self.db, self.vectors, item_id, filters or Filters(**by), limit)
+
+    # -- embeddings ------------------------------------------------------------
+
+    @property
+    def embedder(self) -> Embedder:
+        """The embedder, loaded on first use (provider fallbacks become notices)."""
+        if self._embedder is None:
+            self._embedder = load_embedder(self.settings.embedder, self.settings.device, self.notices.append)
+        return self._embedder
+
+    @property
+    def embedder_id(self) -> str:
+        """The model id vectors are stored under, known without loading the model."""
+        if self._embedder is not None:
+            return self._embedder.model_id
+        name = self.settings.embedder
+        return Path(name).stem if name.endswith(".onnx") else Path(name).name
+
+    @property
+    def vectors(self) -> VectorIndex:
+        if self._vectors is None or self._vectors.model != self.embedder_id:
+            self._vectors = VectorIndex(self.db, self.embedder_id)
+        return self._vectors
+
+    def vector_count(self) -> int:
+        return self.db.execute("SELECT count(*) FROM embeddings WHERE model = ?", (self.embedder_id,)).fetchone()[0]
+
+    def embed(self, progress: Callable[[int, int], None] | None = None) -> embedding.EmbedReport:
+        """Chunk new and changed items and embed every chunk the current model has no vector for.
+
+        Safe to interrupt: finished batches stay, and the next run does only the rest.
+        """
+        with self._run("embed", {"model": self.embedder_id}) as run:
+            report = embedding.run(self.db, self.embedder, progress)
+            run.update(report.to_dict())
+        if report.other_models and report.embedded:
+            self.notices.append(
+                f"the embedding model is now {report.model}; vectors of "
+                + ", ".join(f"{m} ({n})" for m, n in report.other_models.items())
+                + " are kept but not searched"
+            )
+        return report
 
     def links(self, item_id: int) -> list[tuple[str, str, Item]]:
         """Edges touching an item as ``(rel, "out"|"in", other item)``."""

@@ -1,7 +1,8 @@
 """Keyword search: SQLite FTS5 ranked by BM25, title weighted above text.
 
 Plain words are matched as words (punctuation cannot break the query), all of
-them required; when that finds nothing, any of them will do. A query that uses
+them required; with ``any_word`` (for libraries without vectors), when that
+finds nothing, any of them will do. A query that uses
 FTS5 syntax (quotes, AND/OR/NOT, NEAR, prefix ``*``, ``column:``) is passed on
 as written, and a syntax error becomes a ``QuerySyntaxError`` naming the query.
 """
@@ -33,18 +34,20 @@ class QuerySyntaxError(ValueError):
 
 @dataclass
 class Hit:
-    """One search result: the item, its score (higher is better) and a snippet."""
+    """One search result: the item, its score (higher is better), a snippet and the matching span."""
 
     item: Item
     score: float
     snippet: str
+    chunk: tuple[int, int] | None = None  # the character span of the best chunk, for citations
 
     def to_dict(self) -> dict:
-        """A JSON-ready dict: the item's fields plus score and snippet."""
-        return {**self.item.to_dict(), "score": self.score, "snippet": self.snippet}
+        """A JSON-ready dict: the item's fields plus score, snippet and chunk span."""
+        return {**self.item.to_dict(), "score": self.score, "snippet": self.snippet,
+                "chunk": list(self.chunk) if self.chunk else None}
 
 
-def fts_queries(query: str) -> list[str]:
+def fts_queries(query: str, any_word: bool = True) -> list[str]:
     """The FTS5 queries to try in turn for what the user typed.
 
     >>> fts_queries("NPU vs GPU")
@@ -56,8 +59,8 @@ def fts_queries(query: str) -> list[str]:
     if not words:
         return []
     quoted = [f'"{w[:-1]}"*' if w.endswith("*") else f'"{w}"' for w in words]
-    if len(quoted) == 1:
-        return quoted
+    if len(quoted) == 1 or not any_word:
+        return [" ".join(quoted)]
     return [" ".join(quoted), " OR ".join(quoted)]
 
 
@@ -73,11 +76,15 @@ def search_sql(where: str) -> str:
     )
 
 
-def search(db: sqlite_utils.Database, query: str, filters: Filters, limit: int = 20) -> list[Hit]:
-    """Items matching ``query`` and ``filters``, best first."""
+def search(db: sqlite_utils.Database, query: str, filters: Filters, limit: int = 20, any_word: bool = False) -> list[Hit]:
+    """Items matching ``query`` and ``filters``, best first.
+
+    ``any_word`` adds the any-word fallback, for libraries with no vectors yet;
+    otherwise looser matches are left to search by meaning.
+    """
     where, params = filters.where()
     sql = search_sql(where)
-    for fts in fts_queries(query):
+    for fts in fts_queries(query, any_word):
         try:
             cursor = db.execute(sql, (fts, *params, limit))
             rows = cursor.fetchall()

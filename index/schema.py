@@ -117,9 +117,16 @@ def _m1_core(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m2_chunk_sources(db: sqlite_utils.Database) -> None:
+    """Chunks remember the item content they were cut from, so a changed item is re-chunked;
+    their text is read from the item's span instead of being stored twice."""
+    db.execute("ALTER TABLE chunks ADD COLUMN item_hash TEXT")
+    db.execute("CREATE INDEX idx_embeddings_model ON embeddings(model)")
+
+
 Migration = Callable[[sqlite_utils.Database], None]
 
-MIGRATIONS: list[Migration] = [_m1_core]
+MIGRATIONS: list[Migration] = [_m1_core, _m2_chunk_sources]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

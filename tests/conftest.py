@@ -87,3 +87,23 @@ def remote_engine(gemma_path: Path, tmp_path_factory):
 def engine(request):
     """Each engine test runs on llama.cpp in process and on llama_cpp.server over HTTP."""
     return request.getfixturevalue(f"{request.param}_engine")
+
+
+# -- embeddings -----------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def embedder():
+    pytest.importorskip("onnxruntime")
+    from index.embedders import load_embedder
+
+    return load_embedder()
+
+
+@pytest.fixture(scope="session")
+def demo_library(tmp_path_factory, embedder):
+    """The demo library, imported and embedded once per session (read-only for tests)."""
+    home = tmp_path_factory.mktemp("demo-home")
+    with ft.Library(home, embedder=embedder) as library:
+        library.import_path(DEMO)
+        library.embed()
+    return home

@@ -13,7 +13,7 @@ from ft import sources
 
 from . import render
 from .app import EXIT_PARTIAL, app, library, progress
-from .options import Author, Json, Kind, Label, Limit, Since, Source, Until, make_filters
+from .options import Author, Json, Kind, Label, Limit, SearchMode, Since, Source, Until, make_filters
 
 
 @app.command()
@@ -58,19 +58,58 @@ def add(
 @app.command()
 def search(
     ctx: typer.Context,
-    query: Annotated[str, typer.Argument(help="Words to find; FTS5 syntax (\"phrase\", OR, NOT, prefix*) also works.")],
+    query: Annotated[str, typer.Argument(help="What to find: words, a question, or FTS5 syntax (\"phrase\", OR, NOT, prefix*).")],
+    mode: Annotated[SearchMode, typer.Option("--mode", help="keyword (BM25), semantic (vectors) or hybrid (both, fused).")] = SearchMode.hybrid,
     source: Source = None, author: Author = None, label: Label = None, kind: Kind = None,
     since: Since = None, until: Until = None, limit: Limit = 10, as_json: Json = False,
 ) -> None:
-    """Search the library by keywords, best matches first."""
+    """Search the library by keywords and meaning, best matches first."""
     with library(ctx) as lib:
-        results = lib.search(query, make_filters(source, author, label, kind, since, until), limit=limit)
+        results = lib.search(query, make_filters(source, author, label, kind, since, until), limit=limit, mode=mode.value)
+        _notices(lib)
     if as_json:
         render.emit_json([hit.to_dict() for hit in results])
     elif results:
         render.hits(results)
     else:
         render.err.print(f"no matches for {query!r}")
+
+
+@app.command()
+def similar(
+    ctx: typer.Context,
+    item_id: Annotated[int, typer.Argument(metavar="ID", help="The item to start from.")],
+    source: Source = None, author: Author = None, label: Label = None, kind: Kind = None,
+    since: Since = None, until: Until = None, limit: Limit = 10, as_json: Json = False,
+) -> None:
+    """Items closest in meaning to one item."""
+    with library(ctx) as lib:
+        results = lib.similar(item_id, limit, make_filters(source, author, label, kind, since, until))
+    if as_json:
+        render.emit_json([hit.to_dict() for hit in results])
+    else:
+        render.hits(results)
+
+
+@app.command()
+def embed(ctx: typer.Context, as_json: Json = False) -> None:
+    """Chunk new and changed items and embed what has no vector yet (resumable)."""
+    with library(ctx) as lib, progress(as_json) as bar:
+        task = bar.add_task(f"embedding with {lib.embedder_id}", total=None)
+        report = lib.embed(lambda done, total: bar.update(task, completed=done, total=total))
+        _notices(lib)
+    if as_json:
+        render.emit_json(report.to_dict())
+    else:
+        render.out.print(
+            f"{report.items_chunked} items chunked, {report.embedded} chunks embedded with {report.model} "
+            f"({report.rate:.0f}/s); {report.chunks} chunks in the library"
+        )
+
+
+def _notices(lib) -> None:
+    for note in dict.fromkeys(lib.notices):
+        render.err.print(f"[dim]note: {render.escape(note)}[/]")
 
 
 @app.command("list")

