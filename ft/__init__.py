@@ -6,7 +6,7 @@
 >>> lib.search("speculative decoding")      # doctest: +SKIP
 """
 
-from index import Filters, Hit, Item, Link, Record, Stats, UpsertResult
+from typing import TYPE_CHECKING
 
 from .errors import (
     BackendUnavailable,
@@ -17,9 +17,29 @@ from .errors import (
     SearchError,
     SourceError,
 )
-from .library import ImportReport, Library
+
+if TYPE_CHECKING:
+    from index import Filters, Hit, Item, Link, Record, Stats, UpsertResult
+
+    from .library import ImportReport, Library
 
 __version__ = "0.1.0"
+
+# Loaded on first use: the storage, model and embedding packages import ``ft.errors``,
+# so importing them here, eagerly, would make every ``import ft.errors`` load them all.
+_LAZY = {
+    "ImportReport": "ft.library", "Library": "ft.library",
+    "Filters": "index", "Hit": "index", "Item": "index", "Link": "index", "Record": "index",
+    "Stats": "index", "UpsertResult": "index",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'ft' has no attribute {name!r}")
 
 __all__ = [
     "BackendUnavailable",

@@ -19,7 +19,7 @@ from typing import Any
 import index
 from index import Filters, Hit, Item, Record, Skipped, Stats, UpsertResult
 from index import embed as embedding
-from index.embedders import Embedder, load_embedder
+from index.embedders import Embedder, expected_model_id, load_embedder
 from index.hybrid import Mode, hybrid_search, semantic_search, similar
 from index.store import now_iso
 from index.vectors import VectorIndex
@@ -209,7 +209,8 @@ class Library:
     def embedder(self) -> Embedder:
         """The embedder, loaded on first use (provider fallbacks become notices)."""
         if self._embedder is None:
-            self._embedder = load_embedder(self.settings.embedder, self.settings.device, self.notices.append)
+            self._embedder = load_embedder(self.settings.embedder, self.settings.device, self.notices.append,
+                                           self.path.parent / "models")
         return self._embedder
 
     @property
@@ -217,8 +218,7 @@ class Library:
         """The model id vectors are stored under, known without loading the model."""
         if self._embedder is not None:
             return self._embedder.model_id
-        name = self.settings.embedder
-        return Path(name).stem if name.endswith(".onnx") else Path(name).name
+        return expected_model_id(self.settings.embedder, self.settings.device, self.path.parent / "models")
 
     @property
     def vectors(self) -> VectorIndex:
@@ -228,6 +228,20 @@ class Library:
 
     def vector_count(self) -> int:
         return self.db.execute("SELECT count(*) FROM embeddings WHERE model = ?", (self.embedder_id,)).fetchone()[0]
+
+    def quantize_embedder(self, samples: int = 320, seq: int = 128, batch: int = 8) -> tuple[Path, float, float]:
+        """Build the static int8 embedder NPUs need, calibrated on a sample of this library.
+
+        Returns the model's path and its mean and minimum cosine agreement with
+        the float model on held-out chunks of the library.
+        """
+        from index.embedders import build_npu_embedder
+
+        rows = self.db.execute(
+            'SELECT i.title, substr(i.text, c.start + 1, c."end" - c.start) FROM chunks c JOIN items i ON i.id = c.item_id '
+            "ORDER BY random() LIMIT ?", (samples,)
+        ).fetchall() or self.db.execute("SELECT title, substr(text, 1, 1500) FROM items ORDER BY random() LIMIT ?", (samples,)).fetchall()
+        return build_npu_embedder([f"{t}\n{x}" for t, x in rows], self.path.parent / "models", seq, batch)
 
     def embed(self, progress: Callable[[int, int], None] | None = None) -> embedding.EmbedReport:
         """Chunk new and changed items and embed every chunk the current model has no vector for.

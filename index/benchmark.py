@@ -92,3 +92,105 @@ def run(items: int = 100_000, queries: int = 300, workdir: Path = Path(".bench/i
     for name, value, target, ok in rows:
         print(f"  {name:<16} {value:>16}  {target:<8} {'ok' if ok else 'MISSED'}")
     return all(ok for *_, ok in rows)
+
+
+def run_embedding(texts: list[str], cache_dir: Path, rounds: int = 2) -> None:
+    """Throughput of the default ONNX int8 embedder against plain ``SentenceTransformer.encode``."""
+    import numpy as np
+
+    from .embedders import OnnxEmbedder, SentenceTransformerEmbedder
+
+    ours, reference = OnnxEmbedder(cache_dir=cache_dir), SentenceTransformerEmbedder()
+    ours.embed(texts[:8]), reference.embed(texts[:8])  # warm both
+    times: dict[str, list[float]] = {"sentence-transformers": [], "ft onnx int8": []}
+    for _ in range(rounds):  # interleaved, so drift hits both alike
+        for name, model in (("sentence-transformers", reference), ("ft onnx int8", ours)):
+            start = time.perf_counter()
+            vectors = model.embed(texts)
+            times[name].append(time.perf_counter() - start)
+            if name == "sentence-transformers":
+                expected = vectors
+            else:
+                got = vectors
+    rates = {name: len(texts) / statistics.median(t) for name, t in times.items()}
+    cosines = (expected * got).sum(axis=1)
+    print(f"embedding {len(texts)} texts (demo paragraphs, {statistics.mean(len(t) for t in texts):.0f} chars on average), "
+          f"median of {rounds} interleaved rounds")
+    for name, rate in rates.items():
+        print(f"  {name:<40} {rate:>10.1f} texts/s")
+    print(f"  {'ratio':<40} {rates['ft onnx int8'] / rates['sentence-transformers']:>10.2f}x  target ≥ 3x")
+    print(f"  {'cosine agreement (mean / min)':<40} {float(np.mean(cosines)):>10.4f} / {float(np.min(cosines)):.4f}  target ≥ 0.99")
+
+
+def run_vectors(cache_dir: Path, chunks: int = 100_000, queries: int = 200, workdir: Path = Path(".bench/vectors")) -> None:
+    """Semantic and hybrid search latency at ``chunks`` stored vectors.
+
+    The items are synthetic texts and the vectors random unit vectors written
+    straight into the tables: embedding 100,000 chunks with the model would take
+    an hour here and does not change what is timed (a matrix product, a sort,
+    the fusion and the row fetches). The query is embedded by the real model.
+    """
+    import numpy as np
+
+    import ft
+
+    from .embedders import OnnxEmbedder
+    from .hybrid import hybrid_search
+    from .items import Filters
+    from .records import Record
+    from .vectors import VectorIndex, dequantize, quantize
+
+    rng = random.Random(11)
+    shutil.rmtree(workdir, ignore_errors=True)
+    words = vocabulary(20_000, rng)
+    weights = list(_accumulate([1 / (r + 1) for r in range(len(words))]))
+    embedder = OnnxEmbedder(cache_dir=cache_dir)
+    with ft.Library(workdir, embedder=embedder) as lib:
+        lib.add(Record("synthetic", f"s{n}", title=" ".join(rng.choices(words, cum_weights=weights, k=6)),
+                       text=" ".join(rng.choices(words, cum_weights=weights, k=60))) for n in range(chunks))
+        vectors = np.random.default_rng(3).normal(size=(chunks, embedder.dim)).astype(np.float32)
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+        db = lib.db
+        db.execute("BEGIN")
+        db.conn.executemany('INSERT INTO chunks (id, item_id, seq, start, "end", item_hash) SELECT id, id, 0, 0, length(text), content_hash FROM items WHERE id = ?',
+                            [(i,) for i in range(1, chunks + 1)])
+        db.conn.executemany("INSERT INTO embeddings (chunk_id, model, dim, dtype, scale, vector) VALUES (?, ?, ?, 'int8', ?, ?)",
+                            [(i + 1, embedder.model_id, embedder.dim, *reversed(quantize(v))) for i, v in enumerate(vectors)])
+        db.execute("COMMIT")
+        index = VectorIndex(db, embedder.model_id)
+        start = time.perf_counter()
+        len(index)
+        load = time.perf_counter() - start
+        asked = [" ".join(rng.choice(words[50:3000]) for _ in range(3)) for _ in range(queries)]
+        probes = vectors[: queries]
+
+        def loop_baseline(query: np.ndarray) -> None:
+            """What ``llm similar`` does: decode every stored vector and score it in Python."""
+            scored = []
+            for chunk_id, scale, blob in db.execute("SELECT chunk_id, scale, vector FROM embeddings WHERE model = ?", (embedder.model_id,)):
+                v = dequantize(blob, scale).tolist()
+                scored.append((sum(a * b for a, b in zip(v, query.tolist())), chunk_id))
+            scored.sort(reverse=True)
+
+        semantic_ms = _times(lambda q: index.search(q, 10), probes)
+        baseline_ms = _times(loop_baseline, probes[:3])
+        hybrid_ms = _times(lambda q: hybrid_search(db, index, embedder, q, Filters(), 10), asked)
+        embed_ms = _times(lambda q: embedder.embed([q]), asked)
+        filtered_ms = _times(lambda q: index.search(q, 10, np.arange(1, chunks // 10, dtype=np.int64)), probes)
+    print(f"{chunks:,} chunks of random unit vectors ({embedder.dim}-d, int8 on disk, float32 in memory), {queries} queries")
+    print(f"  {'load the matrix (once per process)':<44} {load * 1000:>9.0f} ms")
+    print(f"  {'python loop over stored vectors (baseline)':<44} {statistics.median(baseline_ms):>9.1f} ms  (3 queries)")
+    print(f"  {'semantic top-10 p50':<44} {statistics.median(semantic_ms):>9.2f} ms  target ≤ 10")
+    print(f"  {'  ratio to the python loop':<44} {statistics.median(baseline_ms) / statistics.median(semantic_ms):>9.0f}x  target ≥ 20x")
+    print(f"  {'semantic top-10 p50, filtered to 10% of items':<44} {statistics.median(filtered_ms):>9.2f} ms")
+    print(f"  {'hybrid top-10 p50 (query embedding included)':<44} {statistics.median(hybrid_ms):>9.2f} ms  target ≤ 30")
+    print(f"  {'  of which embedding the query':<44} {statistics.median(embed_ms):>9.2f} ms")
+
+
+def _times(fn, inputs) -> list[float]:
+    out = []
+    for value in inputs:
+        start = time.perf_counter()
+        fn(value)
+        out.append((time.perf_counter() - start) * 1000)
+    return out

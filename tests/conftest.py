@@ -92,11 +92,11 @@ def engine(request):
 # -- embeddings -----------------------------------------------------------------------
 
 @pytest.fixture(scope="session")
-def embedder():
+def embedder(model_home):
     pytest.importorskip("onnxruntime")
     from index.embedders import load_embedder
 
-    return load_embedder()
+    return load_embedder(cache_dir=model_home / "models")
 
 
 @pytest.fixture(scope="session")

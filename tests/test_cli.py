@@ -18,11 +18,11 @@ def test_add_twice_then_search_and_show(cli, tmp_path):
     assert first.exit_code == 0
     assert first.output.strip() == "1 added, 0 updated, 0 unchanged from 1 files"
     assert cli("add", str(note)).output.strip() == "0 added, 0 updated, 1 unchanged from 1 files"
-    hits = json.loads(cli("search", "snapshot", "--json").output)
+    hits = json.loads(cli("search", "snapshot", "--json").stdout)
     assert [h["title"] for h in hits] == ["Write-ahead logging"]
     shown = cli("show", str(hits[0]["id"]))
     assert "Readers keep a snapshot" in shown.output
-    assert json.loads(cli("show", str(hits[0]["id"]), "--json").output)["links"] == []
+    assert json.loads(cli("show", str(hits[0]["id"]), "--json").stdout)["links"] == []
 
 
 def test_folder_with_bad_files_imports_the_rest_and_exits_partial(cli, tmp_path):
@@ -38,7 +38,7 @@ def test_folder_with_bad_files_imports_the_rest_and_exits_partial(cli, tmp_path)
     assert any("cut.json: invalid JSON" in line for line in problems)
     assert any("binary.txt: not a text file" in line for line in problems)
     assert "1 added" in result.stdout
-    assert [i["title"] for i in json.loads(cli("list", "--json").output)] == ["Good note"]
+    assert [i["title"] for i in json.loads(cli("list", "--json").stdout)] == ["Good note"]
 
 
 def test_only_bad_files_exit_1_and_missing_path_is_named(cli, tmp_path):
@@ -69,7 +69,7 @@ def test_list_filters_and_json(cli, tmp_path):
     ]
     (tmp_path / "items.json").write_text(json.dumps(items))
     assert cli("add", str(tmp_path / "items.json")).exit_code == 0
-    titles = lambda *args: [i["title"] for i in json.loads(cli("list", "--json", *args).output)]  # noqa: E731
+    titles = lambda *args: [i["title"] for i in json.loads(cli("list", "--json", *args).stdout)]  # noqa: E731
     assert titles() == ["entry", "new post", "old post"]
     assert titles("--source", "x") == ["new post", "old post"]
     assert titles("--author", "@ann") == ["old post"]
@@ -83,14 +83,14 @@ def test_list_json_round_trips_into_another_library(cli, tmp_path):
     (tmp_path / "export.json").write_text(cli("list", "--json").output)
     other = tmp_path / "other"
     assert cli("--home", str(other), "add", str(tmp_path / "export.json")).exit_code == 0
-    copied = json.loads(cli("--home", str(other), "list", "--json").output)
+    copied = json.loads(cli("--home", str(other), "list", "--json").stdout)
     assert [(i["title"], i["source"]) for i in copied] == [("Carried over", "notes")]
 
 
 def test_stats_json(cli, tmp_path):
     (tmp_path / "n.md").write_text("# A\n\nb")
     cli("add", str(tmp_path / "n.md"))
-    figures = json.loads(cli("stats", "--json").output)
+    figures = json.loads(cli("stats", "--json").stdout)
     assert figures["items"] == 1 and figures["by_source"] == {"notes": 1}
 
 
@@ -102,7 +102,7 @@ def test_doctor_names_database_python_and_versions(cli, ft_home, tmp_path):
     assert str(ft_home / "library.db") in result.output
     assert f"{sys.version_info.major}.{sys.version_info.minor}" in result.output
     assert "sqlite-utils" in result.output and "FTS5 yes" in result.output
-    checks = json.loads(cli("doctor", "--json").output)
+    checks = json.loads(cli("doctor", "--json").stdout)
     names = {c["name"]: c for c in checks}
     assert names["database"]["ok"] and names["sqlite"]["ok"]
     missing = [c for c in checks if not c["ok"]]
@@ -125,21 +125,21 @@ def test_every_command_has_help_and_is_in_the_readme(cli):
 def test_telegram_sample_posts_and_npu_search(cli, samples, name):
     result = cli("add", str(samples / name))
     assert result.exit_code == 0
-    items = json.loads(cli("list", "--json", "-n", "100").output)
+    items = json.loads(cli("list", "--json", "-n", "100").stdout)
     assert 10 <= len(items) <= 14
     assert all(i["source"] == "telegram" for i in items)
     titles = {i["title"] for i in items}
     assert "921: NPUs vs GPUs vs CPUs for Local AI Workloads — with Dell’s Ish Shah and Shirish Gupta" in titles
     assert "Richard Sutton – Father of RL thinks LLMs are a dead end" in titles
     assert cli("add", str(samples / name)).output.startswith("0 added")
-    hits = json.loads(cli("search", "NPU", "--json").output)
+    hits = json.loads(cli("search", "NPU", "--json").stdout)
     assert hits[0]["title"].startswith("921: NPUs vs GPUs vs CPUs")
 
 
 def test_blog_and_tweet_samples(cli, samples):
     assert cli("add", str(samples / "004_a800951352b27bfe.txt"), str(samples / "000_8af6bee434e1e1d8.txt")).exit_code == 0
-    blog = json.loads(cli("list", "--json", "--source", "blog", "-n", "100").output)
+    blog = json.loads(cli("list", "--json", "--source", "blog", "-n", "100").stdout)
     assert 14 <= len(blog) <= 25
     assert {"A Primer on Post-Training", "Scaling RL Compute", "Darwin Gödel Machines"} <= {i["title"] for i in blog}
-    (dump,) = json.loads(cli("list", "--json", "--source", "x").output)
+    (dump,) = json.loads(cli("list", "--json", "--source", "x").stdout)
     assert "fieldtheory" in dump["text"]

@@ -203,3 +203,20 @@ def test_text_with_trailing_whitespace_still_chunks(embedder):
     text = "first paragraph here \n\n second one, ending in spaces   \n"
     chunks = chunk_text(text, embedder.count_tokens)
     assert [text[c.start : c.end] for c in chunks] == ["first paragraph here \n\n second one, ending in spaces"]
+
+
+def test_npu_embedder_is_static_quantized_and_agrees(demo_library, embedder, tmp_path):
+    import shutil
+
+    home = tmp_path / "home"
+    shutil.copytree(demo_library, home)
+    with ft.Library(home, embedder=embedder) as lib:
+        path, mean, low = lib.quantize_embedder(samples=200)
+    from index.embedders import OnnxEmbedder
+
+    npu = OnnxEmbedder(path, device="cpu")
+    assert npu.static == (8, 128)
+    assert mean >= 0.99 and low >= 0.98
+    texts = [f"note {i} about quantized embeddings on a neural accelerator" for i in range(11)]  # not a multiple of 8
+    assert npu.embed(texts).shape == (11, 384)
+    assert float((npu.embed(texts[:1]) * embedder.embed(texts[:1])).sum()) > 0.95

@@ -47,6 +47,29 @@ def bench_import(
         raise typer.Exit(1)
 
 
+@bench_app.command("embed")
+def bench_embed(ctx: typer.Context, rounds: Annotated[int, typer.Option(help="Interleaved rounds.")] = 2) -> None:
+    """Embedding throughput (ONNX int8 vs sentence-transformers) and their agreement."""
+    from index.benchmark import run_embedding
+
+    texts = [p for name in ("channel-preview.txt", "links-roundup.txt", "talk-transcript.txt") for p in
+             _demo(name).read_text().split("\n\n") if len(p.strip()) > 40]
+    run_embedding((texts * 8)[:600], home(ctx) / "models", rounds)
+
+
+@bench_app.command("search")
+def bench_search(
+    ctx: typer.Context,
+    chunks: Annotated[int, typer.Option(help="Stored vectors.")] = 100_000,
+    queries: Annotated[int, typer.Option(help="Queries to time.")] = 200,
+    workdir: Annotated[Path, typer.Option(help="Scratch folder (replaced).")] = Path(".bench/vectors"),
+) -> None:
+    """Semantic and hybrid search latency at scale, against a Python loop over stored vectors."""
+    from index.benchmark import run_vectors
+
+    run_vectors(home(ctx) / "models", chunks, queries, workdir)
+
+
 @bench_app.command("engine")
 def bench_engine(
     ctx: typer.Context,
