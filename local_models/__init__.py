@@ -1,8 +1,8 @@
 """Local language models: the llama.cpp engine, the model registry, an HTTP backend.
 
 ``load_engine()`` is the one way tasks get a model: by registry name, GGUF
-path or server URL, falling back to the task's default from ``config.json``
-and then to the shipped Gemma 3 270M.
+path, ONNX GenAI model folder (``npu.genai``) or server URL, falling back to
+the task's default from ``config.json`` and then to the shipped Gemma 3 270M.
 """
 
 from __future__ import annotations
@@ -35,6 +35,10 @@ def load_engine(
         return RemoteEngine(name)
     from .llama_engine import LlamaEngine
 
+    if Path(name).expanduser().is_dir():
+        from npu.genai import GenAIEngine
+
+        return GenAIEngine(Path(name).expanduser(), settings.device, n_ctx or settings.n_ctx)
     registry = Registry(home)
     if name.endswith(".gguf") and Path(name).expanduser().is_file():
         path, family, instruct = Path(name).expanduser(), "unknown", True

@@ -166,3 +166,13 @@ def test_multi_token_candidates_are_scored_in_full(local_engine):
 def test_bad_grammar_is_a_model_error(local_engine):
     with pytest.raises(ModelError, match="GBNF"):
         local_engine.generate("x", GenerateOptions(grammar="this is not a grammar"))
+
+
+def test_genai_folder_without_the_extra_or_a_model_is_a_clear_error(tmp_path):
+    from ft.errors import BackendUnavailable
+    from local_models import load_engine
+
+    folder = tmp_path / "phi-npu"
+    folder.mkdir()
+    with pytest.raises((BackendUnavailable, ModelError), match="onnxruntime-genai|genai_config.json"):
+        load_engine(str(folder), home=tmp_path)
