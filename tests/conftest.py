@@ -11,7 +11,7 @@ import ft
 from ft.cli import app
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "samples"
-DEMO = Path(__file__).resolve().parents[1] / "demo"
+DEMO = Path(__file__).resolve().parents[1] / "demo" / "library"
 
 
 @pytest.fixture(autouse=True)

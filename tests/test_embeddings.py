@@ -61,7 +61,7 @@ def test_onnx_int8_agrees_with_sentence_transformers(embedder):
     assert cosines.min() >= 0.99, cosines.min()
 
 
-DEMO_TEXT = (__import__("pathlib").Path(__file__).resolve().parents[1] / "demo" / "channel-preview.txt").read_text()
+DEMO_TEXT = (__import__("pathlib").Path(__file__).resolve().parents[1] / "demo" / "library" / "channel-preview.txt").read_text()
 
 
 def test_embedding_is_incremental_and_follows_changes(ft_home, embedder):

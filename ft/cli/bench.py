@@ -15,7 +15,7 @@ from .app import app, home
 bench_app = typer.Typer(help="Measure ft against its baselines; figures go in BENCHMARKS.md.", no_args_is_help=True)
 app.add_typer(bench_app, name="bench")
 
-DEMO = Path(__file__).resolve().parents[2] / "demo"
+DEMO = Path(__file__).resolve().parents[2] / "demo" / "library"
 TOPICS = ["speculative decoding", "KV caches", "NPU inference", "int4 quantization", "RLHF reward models",
           "vector search", "SQLite WAL", "robot arms", "GPU kernels", "long-context summarization"]
 FORMS = ["A new paper on {}", "Released: an open-source library for {}", "Why I think {} is overrated",
@@ -68,6 +68,24 @@ def bench_search(
     from index.benchmark import run_vectors
 
     run_vectors(home(ctx) / "models", chunks, queries, workdir)
+
+
+@bench_app.command("classify")
+def bench_classify(ctx: typer.Context) -> None:
+    """The classification cascade against a naive create_chat_completion loop, on the labelled demo items."""
+    import ft
+    from ft.benchmark import run_classify
+    from ft.taxonomy import load_taxonomies
+    from local_models import Registry, load_engine
+
+    root = DEMO.parent
+    workdir = Path(".bench/classify")
+    with ft.Library(workdir) as lib:
+        lib.import_path(DEMO)
+        lib.embed()
+        taxonomy = load_taxonomies(workdir, root / "taxonomy.json")["topic"]
+        run_classify(lib, taxonomy, root / "labels.jsonl", Registry(home(ctx)).path("gemma3-270m"),
+                     lambda: load_engine(home=home(ctx)))
 
 
 @bench_app.command("engine")

@@ -1,0 +1,39 @@
+"""Tag hygiene: finding labels that mean the same, and folding one into another."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from index.db import atomic
+
+__all__ = ["merge_labels", "merge_suggestions"]
+
+
+def merge_suggestions(lib, threshold: float = 0.8) -> list[tuple[str, str, str, float]]:
+    """(taxonomy, smaller label, larger label, similarity) for label pairs whose names embed alike."""
+    rows = lib.db.execute("SELECT taxonomy, label, count(*) FROM labels GROUP BY taxonomy, label").fetchall()
+    by_taxonomy: dict[str, list[tuple[str, int]]] = {}
+    for taxonomy, label, count in rows:
+        by_taxonomy.setdefault(taxonomy, []).append((label, count))
+    pairs = []
+    for taxonomy, labels in by_taxonomy.items():
+        if len(labels) < 2:
+            continue
+        names = [name.replace("-", " ").replace("_", " ") for name, _ in labels]
+        vectors = lib.embedder.embed(names)
+        sims = vectors @ vectors.T
+        for i in range(len(labels)):
+            for j in range(i + 1, len(labels)):
+                if sims[i, j] >= threshold:
+                    (a, na), (b, nb) = sorted([labels[i], labels[j]], key=lambda x: x[1])  # fold the rarer
+                    pairs.append((taxonomy, a, b, float(sims[i, j])))
+    return sorted(pairs, key=lambda p: -p[3])
+
+
+def merge_labels(lib, taxonomy: str, source: str, target: str) -> int:
+    """Move every ``source`` label to ``target``; an item that has both keeps one. Returns items moved."""
+    with atomic(lib.db):
+        moved = lib.db.execute("SELECT count(*) FROM labels WHERE taxonomy = ? AND label = ?", (taxonomy, source)).fetchone()[0]
+        lib.db.execute("UPDATE OR IGNORE labels SET label = ? WHERE taxonomy = ? AND label = ?", (target, taxonomy, source))
+        lib.db.execute("DELETE FROM labels WHERE taxonomy = ? AND label = ?", (taxonomy, source))
+    return moved
