@@ -113,3 +113,17 @@ def test_cli_classify_with_labels_and_clear_errors(cli, tmp_path):
     assert json.loads(result.stdout)["labels"] == {"systems": 1}
     missing = cli("classify", "--taxonomy", "mood")
     assert missing.exit_code == 1 and "no taxonomy 'mood'" in missing.stderr
+
+
+def test_discover_proposes_a_usable_taxonomy(demo_library, embedder, engine_factory, tmp_path, cli):
+    from ft.discover import discover
+
+    with ft.Library(demo_library, embedder=embedder) as lib:
+        proposals = discover(lib, engine_factory)
+        total = lib.stats().items
+    assert len(proposals) >= 4 and sum(p.size for p in proposals) == total
+    assert len({p.name for p in proposals}) == len(proposals)
+    assert all(p.name in p.description.split(", ") for p in proposals)  # named by one of its own words
+    saved = tmp_path / "topics.json"
+    saved.write_text(json.dumps({"topic": {p.name: p.description for p in proposals}}))
+    assert load_taxonomies(tmp_path, saved)["topic"].names == [p.name for p in proposals]

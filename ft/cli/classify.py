@@ -52,9 +52,14 @@ def classify(
     model: ModelName = None,
     force: Annotated[bool, typer.Option("--force", help="Redo every item, not only new and changed ones.")] = False,
     eval_file: Annotated[Optional[Path], typer.Option("--eval", help="Score against a labelled JSON Lines file instead.")] = None,
+    discover: Annotated[bool, typer.Option("--discover", help="Propose a taxonomy from the library's clusters instead.")] = False,
+    save: Annotated[Optional[Path], typer.Option("--save", help="With --discover: write the proposal here, to edit and use.")] = None,
     as_json: Json = False,
 ) -> None:
     """Label every new or changed item: embeddings first, the local model for close calls."""
+    if discover:
+        _discover(ctx, taxonomy, model, save, as_json)
+        return
     chosen = _taxonomy(ctx, taxonomy, labels, taxonomy_file)
     with library(ctx) as lib:
         if eval_file:
@@ -74,6 +79,28 @@ def classify(
     )
     if report.labels:
         render.out.print("  " + ", ".join(f"{k} {v}" for k, v in report.labels.items()))
+
+
+def _discover(ctx: typer.Context, name: str, model: str | None, save: Path | None, as_json: bool) -> None:
+    import json
+
+    from ft.discover import discover
+
+    with library(ctx) as lib:
+        proposals = discover(lib, _engine_factory(ctx, model))
+    taxonomy = {name: {p.name: {"description": p.description} for p in proposals}}
+    if save:
+        save.write_text(json.dumps(taxonomy, indent=2, ensure_ascii=False) + "\n")
+    if as_json:
+        render.emit_json([p.__dict__ for p in proposals])
+        return
+    render.out.print(f"proposed taxonomy {name!r}: {len(proposals)} topics")
+    for p in proposals:
+        render.out.print(f"\n[bold]{render.escape(p.name)}[/] ({p.size} items) — {render.escape(p.description)}")
+        for title in p.titles[:3]:
+            render.out.print(f"    · {render.escape(title[:90])}")
+    hint = f"edit {save}, then: ft classify --taxonomy-file {save}" if save else "save it with --save FILE, edit, then classify with --taxonomy-file FILE"
+    render.out.print(f"\n{hint}")
 
 
 def _show_eval(reports, as_json: bool) -> None:
