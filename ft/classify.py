@@ -27,7 +27,6 @@ the labelled demo and sample items (see BENCHMARKS.md).
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from collections import Counter
@@ -38,6 +37,7 @@ from pathlib import Path
 import numpy as np
 
 from index.db import atomic
+from index.records import Skipped
 from index.store import now_iso
 
 from .errors import FtError, SourceError
@@ -334,15 +334,14 @@ class EvalReport:
 def read_labelled(lib, path: Path, taxonomy: Taxonomy) -> tuple[list[tuple[int | None, str, str]], list[str]]:
     """((item id or None, title, text) items, labels) from a JSON Lines file of
     ``{"label", "text"[, "title"]}`` or ``{"label", "title"}`` naming an item of the library."""
+    from .sources.ft_json import json_lines
+
+    if not path.is_file():
+        raise SourceError(str(path), "no such file")
     items, truth = [], []
-    for number, line in enumerate(path.read_text().splitlines(), 1):
-        if not line.strip():
-            continue
-        where = f"{path}:{number}"
-        try:
-            entry = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise SourceError(where, f"invalid JSON ({exc.msg})") from exc
+    for where, entry in json_lines(path):
+        if isinstance(entry, Skipped) or not isinstance(entry, dict):
+            raise SourceError(where, entry.why if isinstance(entry, Skipped) else "not a JSON object")
         label = entry.get("label")
         if label not in taxonomy.names:
             raise SourceError(where, f"label {label!r} is not in taxonomy {taxonomy.name!r}")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from ft.errors import FormatError
@@ -76,19 +77,23 @@ def _is_json_lines(inp: Input) -> bool:
         return False
 
 
-def _parse_lines(inp: Input) -> Iterator[Record | Skipped]:
-    """JSON Lines, streamed from the file so memory stays flat however long it is."""
-    with inp.path.open(encoding="utf-8", errors="replace") as lines:
+def json_lines(path: Path) -> Iterator[tuple[str, Any]]:
+    """``(path:line, object)`` for each non-blank line, streamed so memory stays flat;
+    a line that is not JSON comes as ``(path:line, Skipped)``."""
+    with path.open(encoding="utf-8", errors="replace") as lines:
         for number, line in enumerate(lines, 1):
             if not line.strip():
                 continue
-            where = f"{inp.name}:{number}"
+            where = f"{path}:{number}"
             try:
-                entry = json.loads(line)
+                yield where, json.loads(line)
             except json.JSONDecodeError as exc:
-                yield Skipped(where, f"invalid JSON ({exc.msg} at column {exc.colno})")
-                continue
-            yield _record_or_skip(entry, where)
+                yield where, Skipped(where, f"invalid JSON ({exc.msg} at column {exc.colno})")
+
+
+def _parse_lines(inp: Input) -> Iterator[Record | Skipped]:
+    for where, entry in json_lines(inp.path):
+        yield entry if isinstance(entry, Skipped) else _record_or_skip(entry, where)
 
 
 def _record_or_skip(entry: Any, where: str) -> Record | Skipped:
