@@ -33,6 +33,9 @@ demo: install
 	$(FT) --home $(DEMO) classify --taxonomy-file demo/taxonomy.json
 	$(FT) --home $(DEMO) classify --taxonomy-file demo/taxonomy.json --eval demo/labels.jsonl
 	$(FT) --home $(DEMO) list --label robotics
+	$(FT) --home $(DEMO) summarize 28 --length 4
+	$(FT) --home $(DEMO) ask "How many bits per weight does Q8_0 use?"
+	$(FT) --home $(DEMO) ask "Who won the 1998 football world cup?"
 
 test: install
 	$(BIN)/python -m pytest -q
@@ -43,6 +46,7 @@ bench: install
 	$(FT) bench search
 	$(FT) bench engine
 	$(FT) bench classify
+	$(FT) bench summarize
 
 clean:
 	rm -rf $(VENV) $(DEMO) .bench .pytest_cache

@@ -6,6 +6,8 @@ import re
 import time
 from pathlib import Path
 
+from index import Filters
+
 from . import classify as classifying
 from .taxonomy import Taxonomy
 
@@ -63,3 +65,44 @@ def run_classify(lib, taxonomy: Taxonomy, labelled: Path, model_path: Path, engi
         print(f"  {name:<46} {rate:>8.2f} items/s   macro-F1 {score:.3f}")
     print(f"  {'cascade / naive':<46} {rows[2][1] / rows[0][1]:>8.1f}x      target ≥ 5x at equal or better accuracy")
     print(f"  {'prefix reuse / naive (the model alone)':<46} {rows[1][1] / rows[0][1]:>8.1f}x")
+
+
+def long_transcript(sources: list[str], size: int = 260_000) -> str:
+    """A YouTube-style caption dump of at least ``size`` bytes, from the project's own texts:
+    each text's words as short caption lines, passes repeated until long enough."""
+    words = [w for text in sources for w in text.split()]
+    lines, total, i = [], 0, 0
+    while total < size:
+        line = " ".join(words[i % len(words) : i % len(words) + 9]).lower().strip(".,;:")
+        lines.append(line)
+        total += len(line) + 1
+        i += 9
+    return "Transcript\nbench0000001 • A four-hour conversation about local models\nKind: captions\nLanguage: en\n" + "\n".join(lines)
+
+
+def run_summarize(lib, transcript_path: Path, question: str) -> None:
+    from . import reading
+
+    started = time.perf_counter()
+    lib.import_path(transcript_path)
+    item = lib.items(source="youtube", limit=1)[0]
+    embedded = lib.embed()
+    first = reading.summarize(lib, [item.id], 12, subject=f"item:{item.id}")
+    cold = time.perf_counter() - started
+    started = time.perf_counter()
+    answer = reading.ask(lib, question, Filters())
+    asked = time.perf_counter() - started
+    started = time.perf_counter()
+    again = reading.summarize(lib, [item.id], 12)
+    warm = time.perf_counter() - started
+    size = transcript_path.stat().st_size
+    depth = max(step.depth for step in first.trace)
+    print(f"summarizing a {size / 1000:.0f} KB caption transcript ({len(item.text.split()):,} words, "
+          f"{embedded.chunks} chunks) with the shipped defaults, extractive")
+    print(f"  {'cold: import, chunk, embed, map, reduce':<44} {cold:>7.1f} s  target ≤ 300 s")
+    print(f"  {'  of which embedding the chunks':<44} {embedded.seconds:>7.1f} s")
+    print(f"  {'  model calls / tokens':<44} {'0 / 0':>9}  (extractive; --rewrite adds one call per sentence)")
+    print(f"  {'  reduce depth, notes mapped':<44} {depth:>9} {first.trace[0].notes_out:>6}")
+    print(f"  {'a question over the same transcript':<44} {asked:>7.2f} s  target ≤ 30 s  ({len(answer.sentences)} cited sentences)")
+    print(f"  {'the summary again (cached notes)':<44} {warm:>7.2f} s  ({again.cached}/{again.chunks} chunks from cache)")
+

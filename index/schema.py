@@ -134,9 +134,19 @@ def _m3_classified(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m4_notes_and_summaries(db: sqlite_utils.Database) -> None:
+    """Notes the recursive reader took from a chunk (reused by every later summary or
+    question over the same text), and the summaries shown with an item."""
+    db["notes"].create({"key": str, "item_id": int, "notes": str, "created_at": str}, pk="key")
+    db["summaries"].create(
+        {"subject": str, "style": str, "text": str, "citations": str, "model": str, "created_at": str},
+        pk=("subject", "style"),
+    )
+
+
 Migration = Callable[[sqlite_utils.Database], None]
 
-MIGRATIONS: list[Migration] = [_m1_core, _m2_chunk_sources, _m3_classified]
+MIGRATIONS: list[Migration] = [_m1_core, _m2_chunk_sources, _m3_classified, _m4_notes_and_summaries]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

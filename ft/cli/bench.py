@@ -88,6 +88,24 @@ def bench_classify(ctx: typer.Context) -> None:
                      lambda: load_engine(home=home(ctx)))
 
 
+@bench_app.command("summarize")
+def bench_summarize() -> None:
+    """Summarize a ≥ 250 KB transcript assembled from the demo texts: cold, then a question and again."""
+    import shutil
+
+    import ft
+    from ft.benchmark import long_transcript, run_summarize
+
+    workdir = Path(".bench/summarize")
+    shutil.rmtree(workdir, ignore_errors=True)
+    workdir.mkdir(parents=True)
+    texts = [p.read_text() for p in sorted(DEMO.rglob("*")) if p.suffix in (".txt", ".md", ".srt", ".vtt")]
+    transcript = workdir / "four-hours.txt"
+    transcript.write_text(long_transcript(texts))
+    with ft.Library(workdir / "home") as lib:
+        run_summarize(lib, transcript, "how does speculative decoding verify the draft tokens")
+
+
 @bench_app.command("engine")
 def bench_engine(
     ctx: typer.Context,

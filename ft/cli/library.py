@@ -135,15 +135,17 @@ def show(
     as_json: Json = False,
 ) -> None:
     """Show one item in full: text, URL, labels and links."""
+    from ft.reading import stored_summary
+
     with library(ctx) as lib:
         item = lib.get(item_id)
         links = lib.links(item_id)
+        summary = stored_summary(lib, item_id)
     if as_json:
-        render.emit_json(
-            {**item.to_dict(), "links": [{"rel": r, "direction": d, "id": o.id, "title": o.title} for r, d, o in links]}
-        )
+        render.emit_json({**item.to_dict(), "summary": summary,
+                          "links": [{"rel": r, "direction": d, "id": o.id, "title": o.title} for r, d, o in links]})
     else:
-        render.item_full(item, links)
+        render.item_full(item, links, summary)
 
 
 @app.command()

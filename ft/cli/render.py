@@ -62,8 +62,8 @@ def hits(results: list[Hit]) -> None:
         out.print()
 
 
-def item_full(item: Item, links: list[tuple[str, str, Item]]) -> None:
-    """Everything about an item: header, URL, links, then the whole text."""
+def item_full(item: Item, links: list[tuple[str, str, Item]], summary: str | None = None) -> None:
+    """Everything about an item: header, URL, links, its summary, then the whole text."""
     out.print(Text(item.title or "(untitled)", style="bold"))
     out.print(Text(f"#{item.id} · " + _byline(item), style="dim"))
     if item.url:
@@ -71,6 +71,9 @@ def item_full(item: Item, links: list[tuple[str, str, Item]]) -> None:
     for rel, direction, other in links:
         arrow = "→" if direction == "out" else "←"
         out.print(Text(f"{arrow} {rel}: #{other.id} {other.title}", style="magenta"))
+    if summary:
+        out.print(Text("\nSummary", style="bold"))
+        out.print(Text(summary), soft_wrap=True)
     out.print()
     out.print(escape(item.text), soft_wrap=True)
 

@@ -1,0 +1,83 @@
+"""``ft summarize`` and ``ft ask``: cited answers from the recursive reader."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from ft import reading
+from ft.errors import FtError
+
+from . import render
+from .app import app, home, library
+from .models import ModelName
+from .options import Author, Json, Kind, Label, Since, Source, Until, make_filters
+
+Rewrite = Annotated[bool, typer.Option("--rewrite", help="Let the model condense each cited sentence (kept only if grounded).")]
+Trace = Annotated[bool, typer.Option("--trace", help="Show each step: stage, depth, notes in and out, time.")]
+
+
+def _engine(ctx: typer.Context, model: str | None, rewrite: bool, task: str):
+    if not rewrite:
+        return None
+    from local_models import load_engine
+
+    return load_engine(model, task=task, home=home(ctx))
+
+
+def _show(result, as_json: bool, trace: bool, bullets: bool = False) -> None:
+    if as_json:
+        render.emit_json(result.to_dict())
+        return
+    for sentence, notes in result.sentences:
+        cites = " ".join(n.cite for n in notes)
+        render.out.print(("• " if bullets else "") + render.escape(sentence) + (f" [cyan]{render.escape(cites)}[/]" if cites else ""),
+                         soft_wrap=True)
+    if trace:
+        render.err.print(f"[dim]{result.chunks} chunks read, {result.cached} from cached notes[/]")
+        for step in result.trace:
+            render.err.print(f"[dim]  {step.stage:<8} depth {step.depth}  notes {step.notes_in} → {step.notes_out}  "
+                             f"{step.seconds:.2f}s  tokens {step.tokens_in}/{step.tokens_out}[/]")
+
+
+@app.command()
+def summarize(
+    ctx: typer.Context,
+    item_id: Annotated[Optional[int], typer.Argument(metavar="[ID]", help="The item; or filter a collection with the options.")] = None,
+    source: Source = None, author: Author = None, label: Label = None, kind: Kind = None,
+    since: Since = None, until: Until = None,
+    bullets: Annotated[bool, typer.Option("--bullets", help="One cited point per line.")] = False,
+    tldr: Annotated[bool, typer.Option("--tldr", help="Three sentences.")] = False,
+    length: Annotated[int, typer.Option("--length", min=1, max=60, help="Sentences in the summary.")] = 8,
+    model: ModelName = None, rewrite: Rewrite = False, trace: Trace = False, as_json: Json = False,
+) -> None:
+    """Summarize an item of any length, or a collection, with a citation on every sentence."""
+    filters = make_filters(source, author, label, kind, since, until)
+    with library(ctx) as lib:
+        if item_id is not None:
+            lib.get(item_id)
+            ids, subject = [item_id], f"item:{item_id}"
+        else:
+            if filters.where()[0] == "1":
+                raise FtError("summarize an ID, or a collection chosen by --label, --source, --since…")
+            ids, subject = [i.id for i in lib.items(filters, limit=None)], None
+        style = "tldr" if tldr else "bullets" if bullets else "summary"
+        result = reading.summarize(lib, ids, 3 if tldr else length, _engine(ctx, model, rewrite, "summarize"),
+                                   subject, style)
+    _show(result, as_json, trace, bullets)
+
+
+@app.command()
+def ask(
+    ctx: typer.Context,
+    question: Annotated[str, typer.Argument(help="A question about what you saved.")],
+    source: Source = None, author: Author = None, label: Label = None, kind: Kind = None,
+    since: Since = None, until: Until = None,
+    model: ModelName = None, rewrite: Rewrite = False, trace: Trace = False, as_json: Json = False,
+) -> None:
+    """Answer from your library, citing where; says "not found in your library" rather than invent."""
+    with library(ctx) as lib:
+        result = reading.ask(lib, question, make_filters(source, author, label, kind, since, until),
+                             rewrite_engine=_engine(ctx, model, rewrite, "ask"))
+    _show(result, as_json, trace)
