@@ -87,13 +87,13 @@ def run_summarize(lib, transcript_path: Path, question: str) -> None:
     lib.import_path(transcript_path)
     item = lib.items(source="youtube", limit=1)[0]
     embedded = lib.embed()
-    first = reading.summarize(lib, [item.id], 12, subject=f"item:{item.id}")
+    first = reading.summarize(lib, [item.id], subject=f"item:{item.id}")
     cold = time.perf_counter() - started
     started = time.perf_counter()
     answer = reading.ask(lib, question, Filters())
     asked = time.perf_counter() - started
     started = time.perf_counter()
-    again = reading.summarize(lib, [item.id], 12)
+    again = reading.summarize(lib, [item.id])
     warm = time.perf_counter() - started
     size = transcript_path.stat().st_size
     depth = max(step.depth for step in first.trace)
@@ -102,7 +102,7 @@ def run_summarize(lib, transcript_path: Path, question: str) -> None:
     print(f"  {'cold: import, chunk, embed, map, reduce':<44} {cold:>7.1f} s  target ≤ 300 s")
     print(f"  {'  of which embedding the chunks':<44} {embedded.seconds:>7.1f} s")
     print(f"  {'  model calls / tokens':<44} {'0 / 0':>9}  (extractive; --rewrite adds one call per sentence)")
-    print(f"  {'  reduce depth, notes mapped':<44} {depth:>9} {first.trace[0].notes_out:>6}")
+    print(f"  {'  reduce depth, notes mapped, sentences':<44} {depth:>9} {first.trace[0].notes_out:>6} {len(first.sentences):>4}")
     print(f"  {'a question over the same transcript':<44} {asked:>7.2f} s  target ≤ 30 s  ({len(answer.sentences)} cited sentences)")
     print(f"  {'the summary again (cached notes)':<44} {warm:>7.2f} s  ({again.cached}/{again.chunks} chunks from cache)")
 

@@ -21,15 +21,21 @@ ANSWERABLE = 0.33
 SUPPORTING = 0.25  # an answer sentence must be at least this close to the question
 
 
-def summarize(lib, item_ids: list[int], sentences: int = 8, rewrite_engine=None, subject: str | None = None,
-              style: str = "summary") -> Reading:
-    """A cited summary of one item or a collection, any length: map every chunk, reduce to ``sentences``."""
+def auto_length(chunks: int) -> int:
+    """Sentences for a summary when none is asked for: more for longer input (30 for 4 hours)."""
+    return max(5, min(30, round(1.5 * chunks ** 0.5)))
+
+
+def summarize(lib, item_ids: list[int], sentences: int | None = None, rewrite_engine=None, subject: str | None = None,
+              style: str = "summary", on_sentence=None) -> Reading:
+    """A cited summary of one item or a collection, any length: map every chunk, reduce to
+    ``sentences`` (by default more for longer input)."""
     if not item_ids:
         raise FtError("nothing to summarize: no items match")
     reader = Reader(lib, rewrite_engine=rewrite_engine)
     chunks = reader.chunks(item_ids)
-    notes = reader.reduce(reader.map(chunks), sentences)
-    reading = Reading(reader.answer(notes), reader.trace, len(chunks), reader.cached)
+    notes = reader.reduce(reader.map(chunks), sentences or auto_length(len(chunks)))
+    reading = Reading(reader.answer(notes, on_sentence=on_sentence), reader.trace, len(chunks), reader.cached)
     if subject:
         model = rewrite_engine.model_id if rewrite_engine is not None else lib.embedder_id
         with atomic(lib.db):
@@ -45,7 +51,8 @@ def stored_summary(lib, item_id: int) -> str | None:
     return row[0] if row else None
 
 
-def ask(lib, question: str, filters, sentences: int = 3, chunks: int = 16, rewrite_engine=None) -> Reading:
+def ask(lib, question: str, filters, sentences: int = 3, chunks: int = 16, rewrite_engine=None,
+        on_sentence=None) -> Reading:
     """Retrieve the chunks nearest the question, read them recursively, answer with citations —
     or say ``not found in your library`` when nothing read is close enough to answer."""
     if not lib.vector_count():
@@ -69,7 +76,5 @@ def ask(lib, question: str, filters, sentences: int = 3, chunks: int = 16, rewri
     ranked = sorted(((float(s), n) for n, s in zip(notes, similarity) if s >= SUPPORTING), key=lambda p: -p[0])
     if not ranked:
         return Reading([(NOT_FOUND, [])], reader.trace, len(rows))
-    answer = reader.answer([n for _, n in ranked])
-    order = {id(n): i for i, (_, n) in enumerate(ranked)}
-    answer.sort(key=lambda pair: order[id(pair[1][0])])  # the closest to the question first
+    answer = reader.answer([n for _, n in ranked], in_source_order=False, on_sentence=on_sentence)  # closest first
     return Reading(answer, reader.trace, len(rows), reader.cached)

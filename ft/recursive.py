@@ -13,7 +13,8 @@ code a model wrote — walks it:
    so a second summary or question over the same text reuses them;
 4. **reduce** the notes in a tree, ``fan_in`` at a time, keeping the central
    and mutually different ones (maximal marginal relevance), until what is
-   left fits the answer's budget;
+   left is near the answer's budget; a summary then takes one note per topic
+   (k-means over what is left), an answer the notes nearest the question;
 5. **answer**: the kept notes in source order, each sentence with its
    ``[item:chunk]`` citation; with ``rewrite``, the model condenses each one,
    and a rewrite is kept only when its words are found in the span it cites.
@@ -27,6 +28,7 @@ import hashlib
 import json
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -178,9 +180,25 @@ class Reader:
             self.trace.append(Step("reduce", depth, len(notes), len(survivors), time.perf_counter() - started))
             notes, vectors = [notes[i] for i in survivors], vectors[survivors]
         started = time.perf_counter()
-        final = sorted(self._mmr(list(range(len(notes))), vectors, keep, question))
+        if question is None and len(notes) > keep:
+            final = sorted(self._cover(vectors, keep))
+        else:
+            final = sorted(self._mmr(list(range(len(notes))), vectors, keep, question))
         self.trace.append(Step("reduce", depth + 1, len(notes), len(final), time.perf_counter() - started))
         return [notes[i] for i in final]
+
+    @staticmethod
+    def _cover(vectors: np.ndarray, keep: int) -> list[int]:
+        """One note per topic: k-means into ``keep`` groups, the note nearest each group's centre,
+        so a summary of a long conversation touches each thing it was about."""
+        from sklearn.cluster import KMeans
+
+        groups = KMeans(n_clusters=keep, n_init=3, random_state=0).fit(vectors)
+        picked = []
+        for g, centre in enumerate(groups.cluster_centers_):
+            members = np.flatnonzero(groups.labels_ == g)
+            picked.append(int(members[np.argmax(vectors[members] @ centre)]))
+        return picked
 
     def _mmr(self, group: list[int], vectors: np.ndarray, k: int, question: np.ndarray | None) -> list[int]:
         """Pick ``k`` of ``group``: relevant (central, or near the question) and unlike those already picked."""
@@ -209,14 +227,17 @@ class Reader:
             note.text = " ".join(texts[note.item_id][note.start : note.end].split())
         return [n.text for n in notes]
 
-    def answer(self, notes: list[Note]) -> list[tuple[str, list[Note]]]:
+    def answer(self, notes: list[Note], in_source_order: bool = True,
+               on_sentence: Callable[[str, list[Note]], None] | None = None) -> list[tuple[str, list[Note]]]:
+        """The notes as cited sentences, handed to ``on_sentence`` one by one as they are ready."""
         started = time.perf_counter()
         out = []
-        for note in sorted(notes, key=lambda n: (n.item_id, n.start)):
-            sentence = note.text
-            if self.engine is not None:
-                sentence = self._rewrite(note)
+        ordered = sorted(notes, key=lambda n: (n.item_id, n.start)) if in_source_order else notes
+        for note in ordered:
+            sentence = self._rewrite(note) if self.engine is not None else note.text
             out.append((sentence, [note]))
+            if on_sentence:
+                on_sentence(sentence, [note])
         self.trace.append(Step("answer", 0, len(notes), len(out), time.perf_counter() - started))
         return out
 

@@ -26,14 +26,25 @@ def _engine(ctx: typer.Context, model: str | None, rewrite: bool, task: str):
     return load_engine(model, task=task, home=home(ctx))
 
 
-def _show(result, as_json: bool, trace: bool, bullets: bool = False) -> None:
+def _printer(as_json: bool, bullets: bool = False):
+    """Prints each cited sentence the moment the reader has it (nothing when the output is JSON)."""
     if as_json:
-        render.emit_json(result.to_dict())
-        return
-    for sentence, notes in result.sentences:
+        return None
+
+    def show(sentence: str, notes) -> None:
         cites = " ".join(n.cite for n in notes)
         render.out.print(("• " if bullets else "") + render.escape(sentence) + (f" [cyan]{render.escape(cites)}[/]" if cites else ""),
                          soft_wrap=True)
+
+    return show
+
+
+def _show(result, as_json: bool, trace: bool) -> None:
+    if as_json:
+        render.emit_json(result.to_dict())
+        return
+    if result.text == reading.NOT_FOUND:
+        render.out.print(reading.NOT_FOUND)
     if trace:
         render.err.print(f"[dim]{result.chunks} chunks read, {result.cached} from cached notes[/]")
         for step in result.trace:
@@ -49,7 +60,7 @@ def summarize(
     since: Since = None, until: Until = None,
     bullets: Annotated[bool, typer.Option("--bullets", help="One cited point per line.")] = False,
     tldr: Annotated[bool, typer.Option("--tldr", help="Three sentences.")] = False,
-    length: Annotated[int, typer.Option("--length", min=1, max=60, help="Sentences in the summary.")] = 8,
+    length: Annotated[Optional[int], typer.Option("--length", min=1, max=60, help="Sentences [default: 5 to 30, by input length].")] = None,
     model: ModelName = None, rewrite: Rewrite = False, trace: Trace = False, as_json: Json = False,
 ) -> None:
     """Summarize an item of any length, or a collection, with a citation on every sentence."""
@@ -64,8 +75,8 @@ def summarize(
             ids, subject = [i.id for i in lib.items(filters, limit=None)], None
         style = "tldr" if tldr else "bullets" if bullets else "summary"
         result = reading.summarize(lib, ids, 3 if tldr else length, _engine(ctx, model, rewrite, "summarize"),
-                                   subject, style)
-    _show(result, as_json, trace, bullets)
+                                   subject, style, on_sentence=_printer(as_json, bullets))
+    _show(result, as_json, trace)
 
 
 @app.command()
@@ -79,5 +90,5 @@ def ask(
     """Answer from your library, citing where; says "not found in your library" rather than invent."""
     with library(ctx) as lib:
         result = reading.ask(lib, question, make_filters(source, author, label, kind, since, until),
-                             rewrite_engine=_engine(ctx, model, rewrite, "ask"))
+                             rewrite_engine=_engine(ctx, model, rewrite, "ask"), on_sentence=_printer(as_json))
     _show(result, as_json, trace)
