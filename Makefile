@@ -12,6 +12,8 @@ install: $(STAMP)
 
 # A venv with ft and its test tools; redone when pyproject.toml changes.
 $(STAMP): pyproject.toml
+	# Debian's Chromium, for the browser tests (Playwright cannot download its own here).
+	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	# The CPU build of torch first: anything else would pull gigabytes of CUDA packages.
@@ -36,6 +38,9 @@ demo: install
 	$(FT) --home $(DEMO) summarize 28 --length 4
 	$(FT) --home $(DEMO) ask "How many bits per weight does Q8_0 use?"
 	$(FT) --home $(DEMO) ask "Who won the 1998 football world cup?"
+	$(FT) --home $(DEMO) viz
+	$(FT) --home $(DEMO) viz map --html $(DEMO)/map.html --png $(DEMO)/map.png
+	$(FT) --home $(DEMO) viz map
 
 test: install
 	$(BIN)/python -m pytest -q

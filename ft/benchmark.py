@@ -106,3 +106,46 @@ def run_summarize(lib, transcript_path: Path, question: str) -> None:
     print(f"  {'a question over the same transcript':<44} {asked:>7.2f} s  target ≤ 30 s  ({len(answer.sentences)} cited sentences)")
     print(f"  {'the summary again (cached notes)':<44} {warm:>7.2f} s  ({again.cached}/{again.chunks} chunks from cache)")
 
+
+
+def run_map(items: int, workdir: Path, engine_factory) -> None:
+    """``ft viz map`` at scale: synthetic items with random vectors written straight into the tables
+    (embedding them would take hours and is not what is timed), clustered, named, drawn; twice."""
+    import random
+    import shutil
+
+    import numpy as np
+
+    import ft
+
+    from .ideamap import build_map
+    from .mapdraw import to_html, to_png
+
+    from index.benchmark import _accumulate, vocabulary
+    from index.records import Record
+    from index.vectors import quantize
+
+    rng = random.Random(5)
+    shutil.rmtree(workdir, ignore_errors=True)
+    words = vocabulary(5_000, rng)
+    weights = list(_accumulate([1 / (r + 1) for r in range(len(words))]))
+    with ft.Library(workdir) as lib:
+        lib.add(Record("synthetic", f"s{n}", title=" ".join(rng.choices(words, cum_weights=weights, k=6)),
+                       text=" ".join(rng.choices(words, cum_weights=weights, k=40))) for n in range(items))
+        centres = np.random.default_rng(1).normal(size=(12, 384)).astype(np.float32)
+        vectors = centres[np.arange(items) % 12] + 0.6 * np.random.default_rng(2).normal(size=(items, 384)).astype(np.float32)
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+        model = lib.embedder_id
+        lib.db.execute("BEGIN")
+        lib.db.conn.executemany('INSERT INTO chunks (id, item_id, seq, start, "end", item_hash) SELECT id, id, 0, 0, '
+                                "length(text), content_hash FROM items WHERE id = ?", [(i,) for i in range(1, items + 1)])
+        lib.db.conn.executemany("INSERT INTO embeddings (chunk_id, model, dim, dtype, scale, vector) VALUES (?, ?, 384, 'int8', ?, ?)",
+                                [(i + 1, model, *reversed(quantize(v))) for i, v in enumerate(vectors)])
+        lib.db.execute("COMMIT")
+        for run in ("first run (names by the model)", "second run (names from the cache)"):
+            start = time.perf_counter()
+            idea = build_map(lib, engine_factory)
+            to_html(idea, workdir / "map.html")
+            to_png(idea, workdir / "map.png")
+            print(f"  {run:<40} {time.perf_counter() - start:>7.1f} s  {len(idea.clusters)} clusters, "
+                  f"{idea.projection}, target ≤ 60 s")

@@ -144,9 +144,14 @@ def _m4_notes_and_summaries(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m5_opened(db: sqlite_utils.Database) -> None:
+    """When the user last opened an item (``ft show``), for "forgotten gems"."""
+    db.execute("ALTER TABLE items ADD COLUMN opened_at TEXT")
+
+
 Migration = Callable[[sqlite_utils.Database], None]
 
-MIGRATIONS: list[Migration] = [_m1_core, _m2_chunk_sources, _m3_classified, _m4_notes_and_summaries]
+MIGRATIONS: list[Migration] = [_m1_core, _m2_chunk_sources, _m3_classified, _m4_notes_and_summaries, _m5_opened]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -106,6 +106,16 @@ def bench_summarize() -> None:
         run_summarize(lib, transcript, "how does speculative decoding verify the draft tokens")
 
 
+@bench_app.command("map")
+def bench_map(ctx: typer.Context, items: Annotated[int, typer.Option(help="Items on the map.")] = 50_000) -> None:
+    """ft viz map at scale: cluster, name, draw HTML and PNG; then again with cached names."""
+    from ft.benchmark import run_map
+    from local_models import load_engine
+
+    print(f"the map of {items:,} items")
+    run_map(items, Path(".bench/map"), lambda: load_engine(home=home(ctx)))
+
+
 @bench_app.command("engine")
 def bench_engine(
     ctx: typer.Context,
