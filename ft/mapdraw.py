@@ -46,18 +46,19 @@ _SCRIPT = """
 """
 
 
-def _by_cluster(idea: IdeaMap):
+def _groups(idea: IdeaMap, colour: str = "cluster"):
+    """Points by cluster, or by label (``colour="label"``; unlabelled ones together)."""
     groups = defaultdict(list)
     for point in idea.points:
-        groups[point.cluster].append(point)
+        groups[point.cluster if colour == "cluster" else point.label or "(no label)"].append(point)
     return groups
 
 
-def to_html(idea: IdeaMap, path: Path, title: str = "ft: the map of your library") -> Path:
+def to_html(idea: IdeaMap, path: Path, title: str = "ft: the map of your library", colour: str = "cluster") -> Path:
     import plotly.graph_objects as go
 
     figure = go.Figure()
-    for n, (name, points) in enumerate(sorted(_by_cluster(idea).items())):
+    for n, (name, points) in enumerate(sorted(_groups(idea, colour).items())):
         hover = [html.escape(f"{p.title}") + "<br>" + html.escape(f"{p.author or ''} · {(p.date or '')[:10]}")
                  + "<br>" + html.escape(p.snippet[:160]) for p in points]
         scatter = go.Scatter if len(idea.points) <= 5000 else go.Scattergl  # WebGL for big libraries
@@ -78,14 +79,14 @@ def to_html(idea: IdeaMap, path: Path, title: str = "ft: the map of your library
     return path
 
 
-def to_png(idea: IdeaMap, path: Path, title: str = "The map of your library") -> Path:
+def to_png(idea: IdeaMap, path: Path, title: str = "The map of your library", colour: str = "cluster") -> Path:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(11, 8), dpi=120)
-    for n, (name, points) in enumerate(sorted(_by_cluster(idea).items())):
+    for n, (name, points) in enumerate(sorted(_groups(idea, colour).items())):
         ax.scatter([p.x for p in points], [p.y for p in points], s=[p.size ** 2 for p in points],
                    color=PALETTE[n % len(PALETTE)], alpha=0.75, label=f"{name} ({len(points)})", edgecolors="white")
     for cluster in idea.clusters:

@@ -92,3 +92,13 @@ def test_cli_summarize_and_ask(cli, tmp_path):
     summary = cli("summarize", "1", "--bullets", "--trace")
     assert summary.exit_code == 0 and summary.stdout.startswith("• ") and "map" in summary.stderr
     assert "Summary" in cli("show", "1").stdout
+
+
+def test_ask_scope_restricts_to_items(demo_library, embedder, cli, monkeypatch):
+    monkeypatch.setenv("FT_HOME", str(demo_library))
+    with ft.Library(demo_library, embedder=embedder) as lib:
+        sourdough = next(i.id for i in lib.items(limit=None) if i.title.startswith("Keeping a sourdough"))
+    question = "How many bits per weight does Q8_0 use?"
+    assert "8.5 bits" in cli("ask", question).stdout
+    assert cli("ask", question, "--scope", str(sourdough)).stdout.strip() == NOT_FOUND
+    assert cli("ask", question, "--scope", "x,y").exit_code == 1

@@ -83,12 +83,19 @@ def summarize(
 def ask(
     ctx: typer.Context,
     question: Annotated[str, typer.Argument(help="A question about what you saved.")],
+    scope: Annotated[Optional[str], typer.Option("--scope", help="Only these items: ids, comma-separated (12,40,41).")] = None,
     source: Source = None, author: Author = None, label: Label = None, kind: Kind = None,
     since: Since = None, until: Until = None,
     model: ModelName = None, rewrite: Rewrite = False, trace: Trace = False, as_json: Json = False,
 ) -> None:
     """Answer from your library, citing where; says "not found in your library" rather than invent."""
+    filters = make_filters(source, author, label, kind, since, until)
+    if scope:
+        try:
+            filters.ids = [int(part) for part in scope.split(",") if part.strip()]
+        except ValueError:
+            raise FtError(f"--scope takes item ids separated by commas, not {scope!r}") from None
     with library(ctx) as lib:
-        result = reading.ask(lib, question, make_filters(source, author, label, kind, since, until),
+        result = reading.ask(lib, question, filters,
                              rewrite_engine=_engine(ctx, model, rewrite, "ask"), on_sentence=_printer(as_json))
     _show(result, as_json, trace)

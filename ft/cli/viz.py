@@ -78,6 +78,7 @@ def viz_map(
     ctx: typer.Context,
     html: Annotated[Optional[Path], typer.Option("--html", help="Write one self-contained offline HTML file.")] = None,
     png: Annotated[Optional[Path], typer.Option("--png", help="Write a PNG image.")] = None,
+    colour: Annotated[str, typer.Option("--color", help="Colour points by cluster or by label (taxonomy topic).")] = "cluster",
     as_json: Json = False,
 ) -> None:
     """The map of ideas: items placed by meaning, clustered, clusters named by the local model."""
@@ -91,7 +92,7 @@ def viz_map(
         return
     for path, draw in ((html, to_html), (png, to_png)):
         if path:
-            draw(idea, path)
+            draw(idea, path, colour=colour)
             render.err.print(f"wrote {path}")
     if not (html or png):
         render.out.print(to_terminal(idea, min(render.out.width, 120), 24))
