@@ -75,16 +75,23 @@ def _weight_matmuls(model) -> tuple[list[str], list[str]]:
     return weights, activations
 
 
+def _tools(purpose: str):
+    """onnx and ONNX Runtime's quantization, optimizer and model tools, or a clear error."""
+    try:
+        import onnx
+        from onnxruntime import quantization
+        from onnxruntime.tools import onnx_model_utils
+        from onnxruntime.transformers import optimizer
+    except ImportError as exc:
+        raise BackendUnavailable(f"{purpose} needs the onnx package: pip install onnx ({exc})") from exc
+    return onnx, quantization, optimizer, onnx_model_utils
+
+
 def cpu_int8(source: Path, target: Path, heads: int = 12, hidden: int = 384) -> Path:
     """Fused and dynamically quantized (per-channel int8 weights) for CPU inference."""
     if target.exists():
         return target
-    try:
-        import onnx
-        from onnxruntime.quantization import QuantType, quantize_dynamic
-        from onnxruntime.transformers import optimizer
-    except ImportError as exc:
-        raise BackendUnavailable(f"optimizing the embedder needs the onnx package: pip install onnx ({exc})") from exc
+    onnx, quantization, optimizer, _ = _tools("optimizing the embedder")
     folded = float_model(source, target.with_name(target.stem + "-float.onnx"))
     fused = target.with_suffix(".fused.tmp.onnx")
     tmp = target.with_suffix(".tmp.onnx")
@@ -92,8 +99,8 @@ def cpu_int8(source: Path, target: Path, heads: int = 12, hidden: int = 384) -> 
         optimizer.optimize_model(str(folded), model_type="bert", num_heads=heads, hidden_size=hidden,
                                  opt_level=1).save_model_to_file(str(fused))
         _, attention = _weight_matmuls(onnx.load(str(fused)))
-        quantize_dynamic(str(fused), str(tmp), weight_type=QuantType.QInt8, per_channel=True,
-                         op_types_to_quantize=["MatMul"], nodes_to_exclude=attention)
+        quantization.quantize_dynamic(str(fused), str(tmp), weight_type=quantization.QuantType.QInt8, per_channel=True,
+                                      op_types_to_quantize=["MatMul"], nodes_to_exclude=attention)
     fused.unlink(missing_ok=True)
     return _replace(tmp, target)
 
@@ -113,12 +120,8 @@ def npu_qdq(source: Path, target: Path, feeds: Sequence[dict[str, np.ndarray]]) 
 
     Every feed must have the same shapes: they become the model's fixed input shape.
     """
-    try:
-        import onnx
-        from onnxruntime.quantization import CalibrationMethod, QuantFormat, QuantType, quantize_static
-        from onnxruntime.tools.onnx_model_utils import make_input_shape_fixed
-    except ImportError as exc:
-        raise BackendUnavailable(f"static quantization needs the onnx package: pip install onnx ({exc})") from exc
+    onnx, quantization, _, model_utils = _tools("static quantization")
+    q = quantization
     folded = float_model(source, target.with_name(target.stem + "-float.onnx"))
     static = target.with_suffix(".static.tmp.onnx")
     tmp = target.with_suffix(".tmp.onnx")
@@ -126,13 +129,13 @@ def npu_qdq(source: Path, target: Path, feeds: Sequence[dict[str, np.ndarray]]) 
     with ort_errors(f"quantizing {source.name} for NPUs"), _quiet():
         model = onnx.load(str(folded))
         for graph_input in model.graph.input:
-            make_input_shape_fixed(model.graph, graph_input.name, shape)
+            model_utils.make_input_shape_fixed(model.graph, graph_input.name, shape)
         onnx.save(model, str(static))
         # Matrix products only, 16-bit activations and 8-bit weights: the combination QNN's HTP
         # runs natively. Quantizing the mask arithmetic (-inf additions) or 8-bit activations
         # drops agreement with the float model to ~0.4 and ~0.93 cosine; this keeps ~0.9997.
-        quantize_static(str(static), str(tmp), _Calibration(list(feeds)), quant_format=QuantFormat.QDQ,
-                        activation_type=QuantType.QUInt16, weight_type=QuantType.QUInt8, per_channel=True,
-                        calibrate_method=CalibrationMethod.MinMax, op_types_to_quantize=["MatMul", "Gemm"])
+        q.quantize_static(str(static), str(tmp), _Calibration(list(feeds)), quant_format=q.QuantFormat.QDQ,
+                          activation_type=q.QuantType.QUInt16, weight_type=q.QuantType.QUInt8, per_channel=True,
+                          calibrate_method=q.CalibrationMethod.MinMax, op_types_to_quantize=["MatMul", "Gemm"])
     static.unlink(missing_ok=True)
     return _replace(tmp, target)
