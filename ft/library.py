@@ -259,6 +259,34 @@ class Library:
             )
         return report
 
+    def delete(self, item_id: int) -> dict[str, Any]:
+        """Remove an item and everything hanging off it; returns what ``restore`` needs to undo it."""
+        self.get(item_id)
+        with index.atomic(self.db):
+            snapshot = {
+                table: [dict(zip([d[0] for d in cur.description], row)) for row in cur.fetchall()]
+                for table, cur in (
+                    ("items", self.db.execute("SELECT * FROM items WHERE id = ?", (item_id,))),
+                    ("labels", self.db.execute("SELECT * FROM labels WHERE item_id = ?", (item_id,))),
+                    ("links", self.db.execute("SELECT * FROM links WHERE src = ? OR dst = ?", (item_id, item_id))),
+                )
+            }
+            for sql in ("DELETE FROM embeddings WHERE chunk_id IN (SELECT id FROM chunks WHERE item_id = :i)",
+                        "DELETE FROM chunks WHERE item_id = :i", "DELETE FROM labels WHERE item_id = :i",
+                        "DELETE FROM classified WHERE item_id = :i", "DELETE FROM links WHERE src = :i OR dst = :i",
+                        "DELETE FROM items WHERE id = :i"):
+                self.db.execute(sql, {"i": item_id})
+        return snapshot
+
+    def restore(self, snapshot: dict[str, Any]) -> None:
+        """Put back an item ``delete`` removed, with its id, labels and links (chunks are re-made by embed)."""
+        with index.atomic(self.db):
+            for table in ("items", "labels", "links"):
+                for row in snapshot[table]:
+                    columns = ", ".join(f'"{c}"' for c in row)
+                    self.db.execute(f"INSERT OR IGNORE INTO {table} ({columns}) VALUES ({', '.join('?' * len(row))})",
+                                    list(row.values()))
+
     def links(self, item_id: int) -> list[tuple[str, str, Item]]:
         """Edges touching an item as ``(rel, "out"|"in", other item)``."""
         rows = self.db.execute(
