@@ -28,6 +28,13 @@ async def _settle(app, pilot, seconds: float = 0.4) -> None:
 
 
 async def test_search_filter_read_summarize_and_label(home, embedder):
+    from ft.classify import set_label
+    from ft.taxonomy import from_names
+
+    with ft.Library(home) as lib:
+        papers = [i.id for i in lib.items(source="pdf")]
+        for item_id in papers:
+            set_label(lib, item_id, from_names("topic", "inference,life"), "inference")
     app = make_app(home)
     app.lib._embedder = embedder
     async with app.run_test(size=(150, 40)) as pilot:
@@ -42,11 +49,11 @@ async def test_search_filter_read_summarize_and_label(home, embedder):
         app.query_one("#search").value = ""
         await _settle(app, pilot)
         sidebar = app.query_one("#sidebar")
-        index = next(i for i in range(sidebar.option_count) if sidebar.get_option_at_index(i).id == "source:pdf")
+        index = next(i for i in range(sidebar.option_count) if sidebar.get_option_at_index(i).id == "label:inference")
         sidebar.highlighted = index
         sidebar.action_select()
         await _settle(app, pilot)
-        assert table.row_count == 2 and all(str(table.get_row_at(i)[0]) == "📄" for i in range(2))
+        assert table.row_count == 2 and all(str(table.get_row_at(i)[4]) == "inference" for i in range(2))
 
         table.focus()
         await pilot.press("enter")
