@@ -16,7 +16,7 @@ from pathlib import Path
 from ft.errors import FormatError, FtError, SourceError
 from index.records import Record, Skipped
 
-from . import blog, captions, ft_json, html, pdf, telegram, text, tweets
+from . import blog, browser_bookmarks, captions, ft_json, html, pdf, telegram, telegram_export, text, tweets, x_exports
 from .base import Input
 
 __all__ = ["FORMATS", "Format", "detect", "expand", "format_names", "read"]
@@ -34,6 +34,13 @@ class Format:
 
 FORMATS: list[Format] = [
     Format(pdf.NAME, pdf.sniff, pdf.parse, "PDF document or paper"),
+    Format(browser_bookmarks.FIREFOX, browser_bookmarks.sniff_firefox, browser_bookmarks.parse_firefox, "Firefox places.sqlite"),
+    Format(browser_bookmarks.CHROME, browser_bookmarks.sniff_chrome, browser_bookmarks.parse_chrome, "Chrome/Chromium/Brave Bookmarks"),
+    Format(browser_bookmarks.NETSCAPE, browser_bookmarks.sniff_netscape, browser_bookmarks.parse_netscape, "Netscape bookmarks HTML"),
+    Format(telegram_export.NAME, telegram_export.sniff, telegram_export.parse, "Telegram Desktop export (result.json)"),
+    Format(x_exports.WEB_EXPORTER, x_exports.sniff_web_exporter, x_exports.parse_web_exporter, "twitter-web-exporter JSON"),
+    Format(x_exports.BIRD, x_exports.sniff_bird, x_exports.parse_bird, "bird CLI bookmarks JSON"),
+    Format(x_exports.FIELDTHEORY, x_exports.sniff_fieldtheory, x_exports.parse_fieldtheory, "fieldtheory bookmarks.jsonl"),
     Format(ft_json.NAME, ft_json.sniff, ft_json.parse, "ft item JSON / JSON Lines"),
     Format(captions.VTT, captions.sniff_vtt, captions.parse_cues, "WebVTT captions"),
     Format(captions.SRT, captions.sniff_srt, captions.parse_cues, "SubRip captions"),

@@ -1,0 +1,164 @@
+"""Browser bookmarks: Chrome/Chromium/Brave ``Bookmarks`` JSON, Firefox ``places.sqlite``,
+and the Netscape bookmarks HTML every browser exports.
+
+One item per bookmarked http(s) URL, keyed by its canonical URL (so the same
+page bookmarked in two browsers is one item), titled by the bookmark's name,
+with its folder path in meta. The page itself is not fetched here.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from html.parser import HTMLParser
+
+from ft.urls import canonical_url
+from index.records import Record, Skipped
+
+from .base import Input
+
+CHROME = "chrome-bookmarks"
+FIREFOX = "firefox-places"
+NETSCAPE = "netscape-bookmarks"
+
+_WEBKIT_EPOCH = datetime(1601, 1, 1, tzinfo=UTC)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if moment else None
+
+
+def _bookmark(where: str, url: object, title: object, folder: list[str], added: datetime | None) -> Record | Skipped:
+    if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+        return Skipped(where, f"not a web bookmark ({str(url)[:60]!r})")
+    name = title if isinstance(title, str) and title.strip() else url
+    canonical = canonical_url(url)
+    return Record("bookmarks", canonical, f"{name}\n{url}", title=name.strip(), kind="link", url=canonical,
+                  saved_at=_iso(added), meta={"folder": "/".join(folder), "url": url})
+
+
+# -- Chrome ---------------------------------------------------------------------------
+
+
+def sniff_chrome(inp: Input) -> bool:
+    head = inp.head_text.lstrip()
+    return head.startswith("{") and '"roots"' in head[:4000] and '"bookmark_bar"' in head
+
+
+def parse_chrome(inp: Input) -> Iterator[Record | Skipped]:
+    try:
+        data = json.loads(inp.text)
+    except json.JSONDecodeError as exc:
+        yield Skipped(inp.name, f"invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")
+        return
+    roots = data.get("roots") if isinstance(data, dict) else None
+    if not isinstance(roots, dict):
+        yield Skipped(inp.name, 'no "roots" object: not a Chrome Bookmarks file')
+        return
+
+    def walk(node: object, folder: list[str], where: str) -> Iterator[Record | Skipped]:
+        if not isinstance(node, dict):
+            yield Skipped(where, "not a bookmark node")
+            return
+        if node.get("type") == "url":
+            try:
+                added = _WEBKIT_EPOCH + timedelta(microseconds=int(node.get("date_added") or 0))
+            except (ValueError, OverflowError):
+                added = None
+            yield _bookmark(where, node.get("url"), node.get("name"), folder, added)
+        for n, child in enumerate(node.get("children") or []):
+            yield from walk(child, folder + [str(node.get("name") or "")], f"{where}/{n}")
+
+    for name, root in roots.items():
+        if isinstance(root, dict):
+            for n, child in enumerate(root.get("children") or []):
+                yield from walk(child, [str(root.get("name") or name)], f"{inp.name}:{name}/{n}")
+
+
+# -- Firefox ---------------------------------------------------------------------------
+
+
+def sniff_firefox(inp: Input) -> bool:
+    return inp.head.startswith(b"SQLite format 3\x00") and b"moz_bookmarks" in inp.data[:1_000_000]
+
+
+def parse_firefox(inp: Input) -> Iterator[Record | Skipped]:
+    """Opened read-only and immutable: works while Firefox holds the file open."""
+    uri = f"file:{inp.path.resolve()}?mode=ro&immutable=1"
+    try:
+        conn = sqlite3.connect(uri, uri=True)
+        rows = conn.execute(
+            "SELECT b.id, p.url, b.title, b.dateAdded, b.parent FROM moz_bookmarks b JOIN moz_places p ON p.id = b.fk "
+            "WHERE b.type = 1"
+        ).fetchall()
+        folders = {i: (t or "", parent) for i, t, parent in conn.execute("SELECT id, title, parent FROM moz_bookmarks WHERE type = 2")}
+        conn.close()
+    except sqlite3.DatabaseError as exc:
+        yield Skipped(inp.name, f"not a readable Firefox places database ({exc})")
+        return
+    for bookmark_id, url, title, added, parent in rows:
+        path, seen = [], set()
+        while parent in folders and parent not in seen:
+            seen.add(parent)
+            name, parent = folders[parent]
+            if name:
+                path.insert(0, name)
+        moment = datetime.fromtimestamp(added / 1_000_000, UTC) if isinstance(added, int) else None
+        yield _bookmark(f"{inp.name}:bookmark {bookmark_id}", url, title, path, moment)
+
+
+# -- Netscape HTML ------------------------------------------------------------------------
+
+
+def sniff_netscape(inp: Input) -> bool:
+    return "NETSCAPE-Bookmark-file" in inp.head_text[:500]
+
+
+class _Netscape(HTMLParser):
+    """Collects (href, title, add_date, folder path) from <DT><H3> folders and <DT><A> links."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.folders: list[str] = []
+        self.pending_folder: str | None = None
+        self.in_folder_title = False
+        self.link: dict | None = None
+        self.found: list[tuple[dict, list[str]]] = []
+
+    def handle_starttag(self, tag: str, attrs) -> None:
+        if tag == "h3":
+            self.in_folder_title, self.pending_folder = True, ""
+        elif tag == "dl" and self.pending_folder is not None:
+            self.folders.append(self.pending_folder)
+            self.pending_folder = None
+        elif tag == "a":
+            self.link = {**dict(attrs), "title": ""}
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "h3":
+            self.in_folder_title = False
+        elif tag == "dl" and self.folders:
+            self.folders.pop()
+        elif tag == "a" and self.link is not None:
+            self.found.append((self.link, list(self.folders)))
+            self.link = None
+
+    def handle_data(self, data: str) -> None:
+        if self.in_folder_title:
+            self.pending_folder = (self.pending_folder or "") + data
+        elif self.link is not None:
+            self.link["title"] += data
+
+
+def parse_netscape(inp: Input) -> Iterator[Record | Skipped]:
+    parser = _Netscape()
+    parser.feed(inp.text)
+    parser.close()
+    for n, (link, folders) in enumerate(parser.found):
+        try:
+            added = datetime.fromtimestamp(int(link.get("add_date") or 0), UTC) if link.get("add_date") else None
+        except (ValueError, OverflowError, OSError):
+            added = None
+        yield _bookmark(f"{inp.name}:link {n + 1}", link.get("href"), link.get("title"), folders, added)
