@@ -50,6 +50,9 @@ class Settings:
     models: dict[str, str] = field(default_factory=dict)
     embedder: str = "minilm-int8"  # minilm-int8 (ONNX), minilm (sentence-transformers), a .onnx path or a folder
     device: str = "auto"  # where ONNX models run: auto (NPU, then GPU, then CPU), npu, gpu, cpu or a provider
+    allow_hosts: tuple[str, ...] = ()  # private addresses fetching may reach anyway (tests: 127.0.0.1)
+    arxiv_api: str = "https://export.arxiv.org/api/query"
+    arxiv: str = "https://arxiv.org"
 
     def model_for(self, task: str) -> str | None:
         return self.models.get(task) or self.models.get("default")
@@ -71,6 +74,9 @@ def load_settings(home: Path | None = None) -> Settings:
             models=dict(data.get("models", {})),
             embedder=str(embeddings.get("model", "minilm-int8")),
             device=str(embeddings.get("device", "auto")),
+            allow_hosts=tuple(data.get("network", {}).get("allow_hosts", ())),
+            arxiv_api=str(data.get("network", {}).get("arxiv_api", "https://export.arxiv.org/api/query")),
+            arxiv=str(data.get("network", {}).get("arxiv", "https://arxiv.org")),
         )
     except (json.JSONDecodeError, TypeError, ValueError, AttributeError) as exc:
         raise FtError(f"{path}: cannot read the settings ({exc}); fix or delete the file") from exc

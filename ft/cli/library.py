@@ -10,6 +10,7 @@ from typing import Annotated, Optional
 import typer
 
 from ft import sources
+from ft.library import ImportReport
 
 from . import render
 from .app import EXIT_PARTIAL, app, library, progress
@@ -19,25 +20,29 @@ from .options import Author, Json, Kind, Label, Limit, SearchMode, Since, Source
 @app.command()
 def add(
     ctx: typer.Context,
-    paths: Annotated[list[Path], typer.Argument(help="Files or folders to import.", show_default=False)],
+    paths: Annotated[list[str], typer.Argument(help="Files, folders, http(s) URLs or arxiv:IDs.", show_default=False)],
     as_format: Annotated[
         Optional[str],
         typer.Option("--as", help=f"Force a format: {', '.join(sources.format_names())}."),
     ] = None,
     as_json: Json = False,
 ) -> None:
-    """Import files and folders; each file's format is detected from its content.
+    """Import files and folders (format detected from content), web pages and arXiv papers.
 
-    Bad files are reported one line each and skipped; the rest are imported.
+    Bad inputs are reported one line each and skipped; the rest are imported.
     Importing the same thing twice changes nothing.
     """
+    remote = [p for p in paths if p.startswith(("http://", "https://", "arxiv:"))]
+    local = [Path(p) for p in paths if p not in remote]
     with library(ctx) as lib, progress(as_json) as bar:
         task = bar.add_task("importing", total=None)
 
         def advance(path: Path, done: int, total: int) -> None:
             bar.update(task, completed=done, total=total, description=path.name[:40])
 
-        report = lib.import_path(paths, as_format=as_format, progress=advance)
+        report = lib.import_path(local, as_format=as_format, progress=advance) if local else ImportReport()
+        if remote:
+            _add_remote(lib, remote, report)
     if as_json:
         render.emit_json(report.to_dict())
     else:
@@ -105,6 +110,26 @@ def embed(ctx: typer.Context, as_json: Json = False) -> None:
             f"{report.items_chunked} items chunked, {report.embedded} chunks embedded with {report.model} "
             f"({report.rate:.0f}/s); {report.chunks} chunks in the library"
         )
+
+
+def _add_remote(lib, targets: list[str], report) -> None:
+    """Fetch pages and papers the user named; each failure is one problem line."""
+    from ft.errors import SourceError
+    from ft.fetch import Fetcher
+    from ft.web import Endpoints, fetch_page, fetch_paper
+
+    fetcher = Fetcher(lib.settings.allow_hosts)
+    endpoints = Endpoints(lib.settings.arxiv_api, lib.settings.arxiv)
+    for target in targets:
+        report.files += 1
+        try:
+            is_paper = target.startswith("arxiv:") or "arxiv.org/" in target
+            record = fetch_paper(fetcher, endpoints, target) if is_paper else fetch_page(fetcher, target)
+            report.count(lib.add(record))
+        except SourceError as exc:
+            report.files_failed += 1
+            report.problems.append(str(exc))
+    fetcher.close()
 
 
 def _notices(lib) -> None:
@@ -187,3 +212,27 @@ def doctor(ctx: typer.Context, as_json: Json = False) -> None:
         render.out.print("\nnothing missing")
 
 
+
+
+papers_app = typer.Typer(help="arXiv papers: attach every paper your items link to.", no_args_is_help=True)
+app.add_typer(papers_app, name="papers")
+
+
+@papers_app.command("attach")
+def papers_attach(ctx: typer.Context, as_json: Json = False) -> None:
+    """Fetch each arXiv paper an item links to (metadata and PDF text) and link the two both ways."""
+    from ft.fetch import Fetcher
+    from ft.web import Endpoints, attach_papers
+
+    with library(ctx) as lib:
+        fetcher = Fetcher(lib.settings.allow_hosts)
+        added, problems = attach_papers(lib, fetcher, Endpoints(lib.settings.arxiv_api, lib.settings.arxiv))
+        fetcher.close()
+    if as_json:
+        render.emit_json({"added": added, "problems": problems})
+        return
+    for problem in problems:
+        render.err.print(f"[red]✗[/] {render.escape(problem)}")
+    render.out.print(f"{added} papers attached")
+    if problems:
+        raise typer.Exit(EXIT_PARTIAL if added else 1)

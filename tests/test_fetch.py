@@ -1,0 +1,141 @@
+"""Fetching pages and papers from servers on 127.0.0.1, and what fetching refuses."""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from fpdf import FPDF
+
+import ft
+from ft.errors import SourceError
+from ft.fetch import Fetcher
+
+ATOM = """<?xml version="1.0" encoding="UTF-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom">
+  <entry>
+    <id>http://arxiv.org/abs/2512.24601v2</id>
+    <published>2025-12-30T18:00:00Z</published>
+    <title>Recursive Language Models</title>
+    <summary>We let a language model call itself over pieces of a long context held outside its window.</summary>
+    <author><name>Alex Zhang</name></author><author><name>Omar Khattab</name></author>
+  </entry>
+</feed>"""
+PAGE = """<!DOCTYPE html><html><head><title>Why prefix caching matters</title>
+<meta name="author" content="Ruth"></head><body><nav>home</nav><article><h1>Why prefix caching matters</h1>
+<p>When every request starts with the same system prompt, evaluating it once and copying its keys and values
+saves most of the time to first token for short answers.</p><p>It needs byte-identical prefixes.</p></article></body></html>"""
+
+
+def _pdf() -> bytes:
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=11)
+    pdf.multi_cell(0, 6, "Recursive Language Models. Section 3: the controller keeps a variable store and "
+                         "spawns sub-calls over zebrafish-sized chunks.")
+    return bytes(pdf.output())
+
+
+class Fake(BaseHTTPRequestHandler):
+    pdf = _pdf()
+
+    def do_GET(self) -> None:  # noqa: N802
+        routes = {
+            "/page.html": (200, "text/html", PAGE.encode()),
+            "/api/query?id_list=2512.24601": (200, "application/atom+xml", ATOM.encode()),
+            "/pdf/2512.24601": (200, "application/pdf", self.pdf),
+        }
+        if self.path == "/to-metadata":
+            self.send_response(302)
+            self.send_header("location", "http://169.254.169.254/latest/meta-data")
+            self.end_headers()
+            return
+        if self.path == "/to-page":
+            self.send_response(301)
+            self.send_header("location", "/page.html")
+            self.end_headers()
+            return
+        status, kind, body = routes.get(self.path, (404, "text/plain", b"no"))
+        self.send_response(status)
+        self.send_header("content-type", kind)
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def server():
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Fake)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_port}"
+    httpd.shutdown()
+
+
+@pytest.fixture
+def configured(ft_home, server):
+    ft_home.mkdir(parents=True, exist_ok=True)
+    (ft_home / "config.json").write_text(json.dumps(
+        {"network": {"allow_hosts": ["127.0.0.1"], "arxiv_api": f"{server}/api/query", "arxiv": server}}))
+    return server
+
+
+def test_add_a_page_and_a_paper(cli, configured):
+    result = cli("add", f"{configured}/to-page", "arxiv:2512.24601v2")
+    assert result.exit_code == 0, result.output
+    items = {i["source"]: i for i in json.loads(cli("list", "--json").stdout)}
+    assert items["web"]["title"] == "Why prefix caching matters" and "byte-identical" in items["web"]["text"]
+    paper = items["arxiv"]
+    assert (paper["source_id"], paper["title"], paper["url"]) == ("2512.24601", "Recursive Language Models", "https://arxiv.org/abs/2512.24601")
+    assert "zebrafish" in paper["text"] and paper["author"] == "Alex Zhang, Omar Khattab"
+
+
+def test_a_bookmark_to_a_versioned_pdf_gets_one_searchable_paper(cli, configured, tmp_path):
+    bookmarks = {"roots": {"bookmark_bar": {"name": "bar", "type": "folder", "children": [
+        {"type": "url", "name": "RLM paper", "url": "https://arxiv.org/pdf/2512.24601v2"},
+        {"type": "url", "name": "RLM again", "url": "https://arxiv.org/abs/2512.24601v1?utm_source=x"}]}}, "version": 1}
+    (tmp_path / "Bookmarks").write_text(json.dumps(bookmarks))
+    assert cli("add", str(tmp_path / "Bookmarks")).exit_code == 0
+    assert cli("papers", "attach").stdout.strip() == "1 papers attached"
+    assert cli("papers", "attach").stdout.strip() == "0 papers attached"
+    with ft.Library() as lib:
+        papers = lib.items(source="arxiv")
+        assert len(papers) == 1
+        bookmark = lib.items(source="bookmarks")[0]
+        assert [(rel, d, o.source_id) for rel, d, o in lib.links(bookmark.id)] == [("mentions_paper", "out", "2512.24601")]
+        assert [(rel, d) for rel, d, _ in lib.links(papers[0].id)] == [("mentions_paper", "in")]
+        for words in ("recursive language", "variable store", "outside its window"):
+            assert lib.search(words, mode="keyword")[0].item.source == "arxiv", words
+
+
+@pytest.mark.parametrize("url, why", [
+    ("file:///etc/passwd", "only http and https"),
+    ("ftp://example.org/x", "only http and https"),
+    ("http://127.0.0.1:1/", "private, loopback or link-local"),
+    ("http://localhost:1/", "private, loopback or link-local"),
+    ("http://[::1]:1/", "private, loopback or link-local"),
+    ("http://10.1.2.3/", "private, loopback or link-local"),
+    ("http://169.254.169.254/latest", "private, loopback or link-local"),
+])
+def test_refused_targets(url, why):
+    with pytest.raises(SourceError, match=why):
+        Fetcher().get(url)
+
+
+def test_a_redirect_is_checked_again(server):
+    fetcher = Fetcher(allow_hosts=("127.0.0.1",))
+    assert fetcher.get(f"{server}/to-page").status == 200
+    with pytest.raises(SourceError, match="169.254.169.254.*link-local"):
+        fetcher.get(f"{server}/to-metadata")
+
+
+def test_failed_fetches_are_one_line_each(cli, configured):
+    result = cli("add", f"{configured}/missing.html", "arxiv:9999.99999", f"{configured}/page.html")
+    assert result.exit_code == 3
+    lines = [line for line in result.stderr.splitlines() if line.startswith("✗")]
+    assert len(lines) == 2 and "HTTP 404" in lines[0]
