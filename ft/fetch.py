@@ -69,8 +69,8 @@ class Fetcher:
             self.check(url)
             try:
                 with self.client.stream("GET", url, headers=headers or {}) as response:
-                    if response.is_redirect:
-                        url = urljoin(url, response.headers.get("location", ""))
+                    if response.status_code in (301, 302, 303, 307, 308) and response.headers.get("location"):
+                        url = urljoin(url, response.headers["location"])
                         continue
                     body = bytearray()
                     for piece in response.iter_bytes():

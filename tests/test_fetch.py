@@ -38,10 +38,37 @@ def _pdf() -> bytes:
     return bytes(pdf.output())
 
 
+RSS = """<?xml version="1.0"?><rss version="2.0"><channel><title>Kernel Notes</title>
+<item><guid>k-1</guid><title>Tiling a matmul</title><link>https://kernels.example/tiling?utm_source=rss</link>
+<description>&lt;p&gt;Shared memory tiles cut &lt;b&gt;global&lt;/b&gt; reads.&lt;/p&gt;</description>
+<pubDate>Mon, 06 Jan 2025 10:00:00 GMT</pubDate></item>
+<item><guid>k-2</guid><title>Warp shuffles</title><link>https://kernels.example/shuffle</link>
+<description>Registers move between lanes without shared memory.</description></item>
+</channel></rss>"""
+ATOM_FEED = """<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>Bread</title>
+<entry><id>tag:bread,1</id><title>Cold retard</title><link href="https://bread.example/retard"/>
+<updated>2025-02-01T08:00:00Z</updated><content type="html">&lt;p&gt;A night in the fridge builds flavour.&lt;/p&gt;</content></entry></feed>"""
+
+
 class Fake(BaseHTTPRequestHandler):
     pdf = _pdf()
+    feed_requests: list[str] = []
 
     def do_GET(self) -> None:  # noqa: N802
+        if self.path in ("/rss.xml", "/atom.xml"):
+            Fake.feed_requests.append(self.path)
+            if self.headers.get("if-none-match") == '"v1"':
+                self.send_response(304)
+                self.end_headers()
+                return
+            body = (RSS if self.path == "/rss.xml" else ATOM_FEED).encode()
+            self.send_response(200)
+            self.send_header("content-type", "application/xml")
+            self.send_header("etag", '"v1"')
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
         routes = {
             "/page.html": (200, "text/html", PAGE.encode()),
             "/api/query?id_list=2512.24601": (200, "application/atom+xml", ATOM.encode()),
@@ -139,3 +166,34 @@ def test_failed_fetches_are_one_line_each(cli, configured):
     assert result.exit_code == 3
     lines = [line for line in result.stderr.splitlines() if line.startswith("✗")]
     assert len(lines) == 2 and "HTTP 404" in lines[0]
+
+
+def test_feeds_from_opml_sync_incrementally(cli, configured, tmp_path):
+    (tmp_path / "feeds.opml").write_text(f"""<?xml version="1.0"?><opml version="2.0"><body>
+      <outline text="kernels" type="rss" xmlUrl="{configured}/rss.xml"/>
+      <outline text="bread" type="rss" xmlUrl="{configured}/atom.xml"/>
+      <outline text="bad" type="rss" xmlUrl="javascript:alert(1)"/></body></opml>""")
+    added = cli("add", str(tmp_path / "feeds.opml"))
+    assert added.exit_code == 3 and "not http(s)" in added.stderr  # the bad outline, one line; the rest followed
+    assert len(json.loads(cli("feeds", "list", "--json").stdout)) == 2
+    first = json.loads(cli("sync", "feeds", "--json").stdout)
+    assert first == [{"source": "feeds", "new": 3, "updated": 0, "skipped": 0, "failed": 0, "problems": []}]
+    second = json.loads(cli("sync", "feeds", "--json").stdout)
+    assert second[0]["new"] == 0 and second[0]["skipped"] == 2, second  # two 304s
+    with ft.Library() as lib:
+        entry = next(i for i in lib.items(source="feed") if i.title == "Tiling a matmul")
+        assert entry.text == "Shared memory tiles cut global reads." and entry.url == "https://kernels.example/tiling"
+        assert entry.created_at == "2025-01-06T10:00:00Z"
+
+
+def test_sync_without_network_fails_fast_per_source_and_keeps_everything(cli, ft_home, tmp_path):
+    (tmp_path / "n.md").write_text("# kept\n\nsee https://arxiv.org/abs/2401.00001")
+    cli("add", str(tmp_path / "n.md"))
+    cli("feeds", "add", "http://feeds.invalid/rss")
+    result = cli("sync")
+    assert result.exit_code == 1
+    problems = [line for line in result.stderr.splitlines() if line.startswith("✗")]
+    assert len(problems) == 2 and all("cannot resolve" in p or "refused" in p or "cannot fetch" in p for p in problems)
+    assert "feeds" in result.stdout and "papers" in result.stdout  # both sources ran and were reported
+    with ft.Library() as lib:
+        assert [i.title for i in lib.items(source="notes")] == ["kept"]

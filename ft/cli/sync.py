@@ -1,0 +1,77 @@
+"""``ft sync``, ``ft feeds``: pulling reading in from where it lives, one source failing alone."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from . import render
+from .app import app, library
+from .options import Json
+
+feeds_app = typer.Typer(help="RSS and Atom feeds that ft sync follows.", no_args_is_help=True)
+app.add_typer(feeds_app, name="feeds")
+
+
+@feeds_app.command("add")
+def feeds_add(ctx: typer.Context, url: Annotated[str, typer.Argument(help="The feed's URL.")]) -> None:
+    """Follow a feed (OPML files import with ft add too)."""
+    from ft.feeds import add_feed
+
+    with library(ctx) as lib:
+        add_feed(lib, url)
+    render.out.print(f"following {url}; ft sync feeds fetches it")
+
+
+@feeds_app.command("list")
+def feeds_list(ctx: typer.Context, as_json: Json = False) -> None:
+    """The feeds ft follows."""
+    with library(ctx) as lib:
+        rows = lib.db.execute("SELECT id, title, url FROM items WHERE kind = 'feed' ORDER BY title").fetchall()
+    if as_json:
+        render.emit_json([{"id": i, "title": t, "url": u} for i, t, u in rows])
+    for i, t, u in [] if as_json else rows:
+        render.out.print(f"#{i} {render.escape(t)} — {render.escape(u)}")
+
+
+@app.command()
+def sync(
+    ctx: typer.Context,
+    sources: Annotated[list[str], typer.Argument(help="Which: feeds, papers [default: all].")] = None,  # noqa: B006
+    as_json: Json = False,
+) -> None:
+    """Pull every configured source: feeds (incrementally), then arXiv papers items link to."""
+    from ft.errors import FtError
+    from ft.feeds import sync_feeds
+    from ft.fetch import Fetcher
+    from ft.web import Endpoints, attach_papers
+
+    chosen = sources or ["feeds", "papers"]
+    unknown = [s for s in chosen if s not in ("feeds", "papers")]
+    if unknown:
+        raise FtError(f"unknown source {unknown[0]!r}: ft sync knows feeds and papers (X sync is not built yet)")
+    rows = []
+    with library(ctx) as lib:
+        fetcher = Fetcher(lib.settings.allow_hosts)
+        if "feeds" in chosen:
+            report = sync_feeds(lib, fetcher)
+            rows.append({"source": "feeds", "new": report.new, "updated": report.updated,
+                         "skipped": report.unchanged + report.not_modified, "failed": len(report.problems),
+                         "problems": report.problems})
+        if "papers" in chosen:
+            added, problems = attach_papers(lib, fetcher, Endpoints(lib.settings.arxiv_api, lib.settings.arxiv))
+            rows.append({"source": "papers", "new": added, "updated": 0, "skipped": 0, "failed": len(problems),
+                         "problems": problems})
+        fetcher.close()
+    if as_json:
+        render.emit_json(rows)
+    else:
+        for row in rows:
+            for problem in row["problems"]:
+                render.err.print(f"[red]✗[/] {render.escape(problem)}")
+        render.out.print(f"{'source':<8} {'new':>5} {'updated':>8} {'skipped':>8} {'failed':>7}")
+        for row in rows:
+            render.out.print(f"{row['source']:<8} {row['new']:>5} {row['updated']:>8} {row['skipped']:>8} {row['failed']:>7}")
+    if any(row["failed"] for row in rows):
+        raise typer.Exit(1)
