@@ -38,21 +38,37 @@ def feeds_list(ctx: typer.Context, as_json: Json = False) -> None:
 @app.command()
 def sync(
     ctx: typer.Context,
-    sources: Annotated[list[str], typer.Argument(help="Which: feeds, papers [default: all].")] = None,  # noqa: B006
+    sources: Annotated[list[str], typer.Argument(help="Which: x, feeds, papers [default: all configured].")] = None,  # noqa: B006
+    full: Annotated[bool, typer.Option("--full", help="x: fetch every bookmark, not only the new ones.")] = False,
+    resume: Annotated[bool, typer.Option("--continue", help="x: continue from where an interrupted sync stopped.")] = False,
     as_json: Json = False,
 ) -> None:
-    """Pull every configured source: feeds (incrementally), then arXiv papers items link to."""
+    """Pull every configured source: X bookmarks (after ft login x), feeds, then the arXiv papers items link to."""
     from ft.errors import FtError
     from ft.feeds import sync_feeds
     from ft.fetch import Fetcher
     from ft.web import Endpoints, attach_papers
 
-    chosen = sources or ["feeds", "papers"]
-    unknown = [s for s in chosen if s not in ("feeds", "papers")]
+    from .app import home
+    from .x import x_config
+
+    chosen = sources or (["x"] if (home(ctx) / "browser" / "x").exists() else []) + ["feeds", "papers"]
+    unknown = [s for s in chosen if s not in ("x", "feeds", "papers")]
     if unknown:
-        raise FtError(f"unknown source {unknown[0]!r}: ft sync knows feeds and papers (X sync is not built yet)")
+        raise FtError(f"unknown source {unknown[0]!r}: ft sync knows x, feeds and papers")
     rows = []
     with library(ctx) as lib:
+        if "x" in chosen:
+            from ft.xsync import sync_x
+
+            try:
+                report = sync_x(lib, x_config(ctx), full=full, resume=resume)
+                rows.append({"source": "x", "new": report.new, "updated": report.updated,
+                             "skipped": report.unchanged + report.tombstones, "failed": 0, "problems": [],
+                             "pages": report.pages, "tombstones": report.tombstones, "waited": report.waited,
+                             "stop": report.stop})
+            except FtError as exc:
+                rows.append({"source": "x", "new": 0, "updated": 0, "skipped": 0, "failed": 1, "problems": [str(exc)]})
         fetcher = Fetcher(lib.settings.allow_hosts)
         if "feeds" in chosen:
             report = sync_feeds(lib, fetcher)

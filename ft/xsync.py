@@ -1,0 +1,274 @@
+"""``ft login x`` and ``ft sync x``: X bookmarks through the user's own browser session.
+
+``login`` opens a visible Chromium with a persistent profile (owner-only
+folder) where the user signs in once. ``sync`` reopens that profile headless,
+loads the bookmarks page, and from inside it calls the web app's own GraphQL
+``Bookmarks`` query with the page's cookies, page by page, newest first:
+
+- it stops at the newest bookmark already stored (unless ``full``), at a page
+  with no tweets, or at a bottom cursor it has seen;
+- after every page the cursor is saved, so ``resume`` continues where a crash
+  or Ctrl-C stopped it;
+- HTTP 429 waits for ``x-rate-limit-reset``/``retry-after`` (bounded), 401/403
+  says the session expired.
+
+Query id, feature flags, bearer token and base URL are configuration, because
+X changes them. Tweets are parsed into the same records as the export
+importers (keyed by tweet id), with long-post text, expanded t.co links,
+media, engagement, author snapshot and quoted tweets as linked items.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import stat
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from index.db import atomic
+from index.records import Link, Record
+from index.store import now_iso
+
+from .errors import BackendUnavailable, SourceError
+from .sources.base import first_line
+from .urls import canonical_url, tweet_url
+
+__all__ = ["XConfig", "XReport", "login", "parse_page", "sync_x"]
+
+WEB_BEARER = "AAAAAAAAAAAAAAAAAAAAANRILgAAAAAAnNwIzUejRCOuH5E6I8xnZz4puTs%3D1Zv7ttfk8LF81IUq16cHjhLTvJu4FA33AGWWjCpTnA"
+FEATURES = {"graphql_timeline_v2_bookmark_timeline": True, "responsive_web_graphql_timeline_navigation_enabled": True,
+            "longform_notetweets_consumption_enabled": True, "tweetypie_unmention_optimization_enabled": True}
+
+
+@dataclass
+class XConfig:
+    base: str = "https://x.com"
+    query_id: str = "QUjXply7fA7fk05FRyajEg"
+    bearer: str = WEB_BEARER
+    features: dict[str, bool] = field(default_factory=lambda: dict(FEATURES))
+    page_size: int = 20
+    max_wait: float = 900.0  # the longest 429 wait honoured
+    chromium: str | None = None
+
+    @classmethod
+    def from_settings(cls, data: dict) -> XConfig:
+        x = data.get("x", {}) if isinstance(data, dict) else {}
+        return cls(**{k: v for k, v in x.items() if k in cls.__dataclass_fields__})
+
+
+@dataclass
+class XReport:
+    pages: int = 0
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    tombstones: int = 0
+    waited: float = 0.0
+    stop: str = ""
+
+
+def _profile(home: Path) -> Path:
+    """The browser profile folder, created owner-only; a loosened one is tightened and reported."""
+    folder = home / "browser" / "x"
+    folder.mkdir(parents=True, exist_ok=True)
+    mode = stat.S_IMODE(folder.stat().st_mode)
+    if mode & 0o077:
+        os.chmod(folder, 0o700)
+    return folder
+
+
+def _chromium(config: XConfig) -> str:
+    path = config.chromium or shutil.which("chromium") or shutil.which("chromium-browser")
+    if not path:
+        raise BackendUnavailable("ft sync x needs Chromium: apt-get install chromium (or set x.chromium in config.json)")
+    return path
+
+
+def login(home: Path, config: XConfig) -> None:
+    """A visible browser on X's login page; the session stays in the profile when it is closed."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        context = p.chromium.launch_persistent_context(str(_profile(home)), headless=False, executable_path=_chromium(config))
+        page = context.new_page()
+        page.goto(f"{config.base}/i/flow/login")
+        page.wait_for_event("close", timeout=0)
+        context.close()
+
+
+# -- parsing ---------------------------------------------------------------------------
+
+
+def _result(node: Any) -> dict | None:
+    result = (node or {}).get("result") if isinstance(node, dict) else None
+    if isinstance(result, dict) and result.get("__typename") == "TweetWithVisibilityResults":
+        result = result.get("tweet")
+    return result if isinstance(result, dict) else None
+
+
+def _when(value: str | None) -> str | None:
+    from datetime import UTC, datetime
+
+    try:
+        return datetime.strptime(value, "%a %b %d %H:%M:%S %z %Y").astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    except (TypeError, ValueError):
+        return None
+
+
+def _tweet(result: dict, order: int | None) -> list[Record]:
+    """The tweet (and its quoted tweet, first) as records."""
+    legacy = result.get("legacy") or {}
+    user = _result((result.get("core") or {}).get("user_results")) or {}
+    user_core = user.get("core") or {}
+    user_legacy = user.get("legacy") or {}
+    handle = user_core.get("screen_name") or user_legacy.get("screen_name")
+    tweet_id = str(result.get("rest_id") or legacy.get("id_str"))
+    note = ((result.get("note_tweet") or {}).get("note_tweet_results") or {}).get("result") or {}
+    text = note.get("text") or legacy.get("full_text") or ""
+    for url in (legacy.get("entities") or {}).get("urls") or []:
+        if url.get("url") and url.get("expanded_url"):
+            text = text.replace(url["url"], url["expanded_url"])
+    media = [{"type": m.get("type"), "url": m.get("media_url_https"), "alt": m.get("ext_alt_text")}
+             for m in (legacy.get("extended_entities") or {}).get("media") or []]
+    out: list[Record] = []
+    links = []
+    quoted = _result(result.get("quoted_status_result"))
+    if quoted and quoted.get("__typename") != "TweetTombstone" and quoted.get("legacy"):
+        inner = _tweet(quoted, None)
+        out.extend(inner)
+        links.append(Link("quotes", ("x", inner[-1].source_id)))
+    meta = {
+        "tweet_id": tweet_id, "author_name": user_core.get("name") or user_legacy.get("name"),
+        "author": {"id": user.get("rest_id"), "description": user_legacy.get("description"),
+                   "followers": user_legacy.get("followers_count")},
+        "engagement": {k: legacy.get(k) for k in ("favorite_count", "retweet_count", "reply_count", "quote_count",
+                                                    "bookmark_count") if legacy.get(k) is not None},
+        "views": (result.get("views") or {}).get("count"), "media": media, "lang": legacy.get("lang"),
+        "links": [canonical_url(u["expanded_url"]) for u in (legacy.get("entities") or {}).get("urls") or [] if u.get("expanded_url")],
+    }
+    if order is not None:
+        meta["bookmark_order"] = order
+    out.append(Record("x", tweet_id, text, title=first_line(text), kind="post", url=tweet_url(handle, tweet_id),
+                      author=handle, created_at=_when(legacy.get("created_at")), meta=meta, links=links))
+    return out
+
+
+def parse_page(data: dict, order_start: int = 0) -> tuple[list[Record], str | None, int, list[str]]:
+    """(records, bottom cursor, tombstones, bookmarked tweet ids in order) of one Bookmarks response."""
+    timeline = (((data.get("data") or {}).get("bookmark_timeline_v2") or {}).get("timeline") or {})
+    records, cursor, tombstones, ids = [], None, 0, []
+    for instruction in timeline.get("instructions") or []:
+        if instruction.get("type") != "TimelineAddEntries":
+            continue
+        for entry in instruction.get("entries") or []:
+            entry_id = entry.get("entryId", "")
+            content = entry.get("content") or {}
+            if entry_id.startswith("cursor-bottom"):
+                cursor = content.get("value")
+            elif entry_id.startswith("tweet-"):
+                result = _result((content.get("itemContent") or {}).get("tweet_results"))
+                if not result or result.get("__typename") == "TweetTombstone" or not result.get("legacy"):
+                    tombstones += 1
+                    continue
+                tweets = _tweet(result, order_start + len(ids))
+                ids.append(tweets[-1].source_id)
+                records.extend(tweets)
+    return records, cursor, tombstones, ids
+
+
+# -- syncing ---------------------------------------------------------------------------
+
+_FETCH = """async ([url, bearer]) => {
+  const ct0 = (document.cookie.match(/(?:^|; )ct0=([^;]*)/) || [])[1] || "";
+  const r = await fetch(url, {credentials: "include", headers: {
+    "authorization": "Bearer " + bearer, "x-csrf-token": ct0,
+    "x-twitter-auth-type": "OAuth2Session", "x-twitter-active-user": "yes"}});
+  return {status: r.status, headers: Object.fromEntries(r.headers.entries()), body: await r.text()};
+}"""
+
+
+def _state(lib) -> dict:
+    row = lib.db.execute("SELECT cursor, state FROM sync_state WHERE source = 'x'").fetchone()
+    return {"cursor": row[0], **json.loads(row[1] or "{}")} if row else {"cursor": None}
+
+
+def _save(lib, cursor: str | None, state: dict) -> None:
+    with atomic(lib.db):
+        lib.db.execute("INSERT OR REPLACE INTO sync_state (source, cursor, state, updated_at) VALUES ('x', ?, ?, ?)",
+                       (cursor, json.dumps(state), now_iso()))
+
+
+def sync_x(lib, config: XConfig, full: bool = False, resume: bool = False, sleep=time.sleep) -> XReport:
+    from playwright.sync_api import sync_playwright
+
+    report = XReport()
+    state = _state(lib)
+    cursor = state.get("cursor") if resume else None
+    seen = {cursor} if cursor else set()
+    known_newest = None if full else state.get("newest")
+    order = state.get("order", 0) if resume else 0
+    with sync_playwright() as p:
+        context = p.chromium.launch_persistent_context(
+            str(_profile(lib.path.parent)), headless=True, executable_path=_chromium(config),
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"])
+        try:
+            page = context.new_page()
+            page.goto(f"{config.base}/i/bookmarks")
+            first_new = None
+            while True:
+                variables = {"count": config.page_size, **({"cursor": cursor} if cursor else {})}
+                from urllib.parse import urlencode
+
+                url = (f"{config.base}/i/api/graphql/{config.query_id}/Bookmarks?"
+                       + urlencode({"variables": json.dumps(variables), "features": json.dumps(config.features)}))
+                answer = page.evaluate(_FETCH, [url, config.bearer])
+                status = answer["status"]
+                if status == 429:
+                    wait = _retry_after(answer["headers"], config.max_wait)
+                    report.waited += wait
+                    sleep(wait)
+                    continue
+                if status in (401, 403):
+                    raise SourceError("x", "session expired — run `ft login x`")
+                if status >= 400:
+                    raise SourceError("x", f"X answered HTTP {status}")
+                records, bottom, tombstones, ids = parse_page(json.loads(answer["body"]), order)
+                report.pages += 1
+                report.tombstones += tombstones
+                hit_known = known_newest in ids if known_newest else False
+                if hit_known:
+                    keep = set(ids[: ids.index(known_newest)])
+                    records = [r for r in records if r.source_id in keep or r.source == "x" and r.source_id not in ids]
+                if first_new is None and ids:
+                    first_new = ids[0]
+                result = lib.add(records)
+                report.new += result.added
+                report.updated += result.updated
+                report.unchanged += result.unchanged
+                order += len(ids)
+                done = not ids or bottom is None or bottom in seen or hit_known
+                newest = first_new if (first_new and not resume) else state.get("newest") or first_new
+                _save(lib, None if done else bottom, {"newest": newest, "order": order})  # checkpoint every page
+                if done:
+                    report.stop = "known bookmark reached" if hit_known else "end of bookmarks"
+                    break
+                seen.add(bottom)
+                cursor = bottom
+        finally:
+            context.close()
+    return report
+
+
+def _retry_after(headers: dict, longest: float) -> float:
+    """Seconds to wait for a 429: retry-after, else until x-rate-limit-reset, within [1, longest]."""
+    if headers.get("retry-after", "").isdigit():
+        wait = float(headers["retry-after"])
+    elif headers.get("x-rate-limit-reset", "").isdigit():
+        wait = float(headers["x-rate-limit-reset"]) - time.time()
+    else:
+        wait = 15.0
+    return max(1.0, min(wait, longest))
