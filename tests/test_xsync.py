@@ -55,21 +55,21 @@ def test_sync_x_stores_every_bookmark_once_and_waits_out_the_429(cli, ft_home, f
 
 
 def test_killed_sync_continues_to_exactly_the_same_set(ft_home):
-    fake = FakeX(delay_page="c2", delay=30)
+    fake = FakeX(delay_page="c1", delay=30)  # page 2 hangs (after its 429) until the kill
     try:
         configure(ft_home, fake.url)
         env = {**os.environ, "FT_HOME": str(ft_home)}
         child = subprocess.Popen([sys.executable, "-m", "ft.cli", "sync", "x"], env=env,
                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
         deadline = time.time() + 60
-        while "c2" not in fake.requests and time.time() < deadline:
+        while fake.requests.count("c1") < 2 and time.time() < deadline:
             time.sleep(0.1)
         os.killpg(child.pid, signal.SIGKILL)  # the browser too
         child.wait()
         with ft.Library(ft_home) as lib:
             partial = {i.source_id for i in lib.items(source="x", limit=None)}
             assert partial and partial < EXPECTED
-            assert lib.db.execute("SELECT cursor FROM sync_state WHERE source = 'x'").fetchone()[0] == "c2"
+            assert lib.db.execute("SELECT cursor FROM sync_state WHERE source = 'x'").fetchone()[0] == "c1"
         fake.delay = 0
         result = subprocess.run([sys.executable, "-m", "ft.cli", "sync", "x", "--continue", "--json"], env=env,
                                 capture_output=True, text=True, timeout=120)
