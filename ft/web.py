@@ -17,13 +17,15 @@ from dataclasses import dataclass
 
 import trafilatura
 
-from index.records import Link, Record
+from index.db import atomic
+from index.records import Record
+from index.store import now_iso
 
 from .errors import SourceError
 from .fetch import Fetcher
 from .urls import arxiv_id, canonical_url
 
-__all__ = ["Endpoints", "attach_papers", "fetch_page", "fetch_paper"]
+__all__ = ["Endpoints", "attach_papers", "fetch_page", "fetch_paper", "sync_watches", "watch"]
 
 _ATOM = {"a": "http://www.w3.org/2005/Atom"}
 _ARXIV_LINK = re.compile(r"(?:arxiv\.org/(?:abs|pdf|html)/|arxiv:)\S+", re.I)
@@ -103,4 +105,39 @@ def attach_papers(lib, fetcher: Fetcher, endpoints: Endpoints) -> tuple[int, lis
             if row:
                 lib.db.execute("INSERT OR IGNORE INTO links (src, dst, rel) SELECT ?, id, 'mentions_paper' FROM items "
                                "WHERE source = 'arxiv' AND source_id = ?", (row[0], paper))
+    return added, problems
+
+
+def watch(lib, query: str) -> None:
+    """Follow an arXiv search query (``cat:cs.CL AND abs:speculative``): ``ft sync papers`` fetches new matches."""
+    with atomic(lib.db):
+        lib.db.execute("INSERT OR IGNORE INTO sync_state (source, cursor, state, updated_at) VALUES (?, NULL, '{}', ?)",
+                       (f"papers:{query}", now_iso()))
+
+
+def sync_watches(lib, fetcher: Fetcher, endpoints: Endpoints, newest: int = 50) -> tuple[int, list[str]]:
+    """Fetch each watched query's newest matches not yet stored, with their PDFs; (added, problems)."""
+    from urllib.parse import quote
+
+    added, problems = 0, []
+    for (key,) in lib.db.execute("SELECT source FROM sync_state WHERE source LIKE 'papers:%'").fetchall():
+        query = key.removeprefix("papers:")
+        try:
+            got = fetcher.get(f"{endpoints.arxiv_api}?search_query={quote(query)}&sortBy=submittedDate"
+                              f"&sortOrder=descending&max_results={newest}")
+            entries = ET.fromstring(got.body).findall("a:entry", _ATOM)
+        except (SourceError, ET.ParseError) as exc:
+            problems.append(f"papers {query!r}: {exc}")
+            continue
+        for entry in entries:
+            found = arxiv_id(entry.findtext("a:id", "", _ATOM))
+            if not found or lib.db.execute("SELECT 1 FROM items WHERE source = 'arxiv' AND source_id = ?",
+                                           (found,)).fetchone():
+                continue
+            try:
+                added += lib.add(fetch_paper(fetcher, endpoints, found)).added
+            except SourceError as exc:
+                problems.append(str(exc))
+        with atomic(lib.db):
+            lib.db.execute("UPDATE sync_state SET updated_at = ? WHERE source = ?", (now_iso(), key))
     return added, problems

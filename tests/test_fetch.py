@@ -53,6 +53,7 @@ ATOM_FEED = """<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><t
 class Fake(BaseHTTPRequestHandler):
     pdf = _pdf()
     feed_requests: list[str] = []
+    searches: list[str] = []
 
     def do_GET(self) -> None:  # noqa: N802
         if self.path in ("/rss.xml", "/atom.xml"):
@@ -69,7 +70,12 @@ class Fake(BaseHTTPRequestHandler):
             self.end_headers()
             self.wfile.write(body)
             return
-        routes = {
+        if self.path.startswith("/api/query?search_query="):
+            Fake.searches.append(self.path)
+            routes = {self.path: (200, "application/atom+xml", ATOM.encode())}
+        else:
+            routes = {}
+        routes |= {
             "/page.html": (200, "text/html", PAGE.encode()),
             "/api/query?id_list=2512.24601": (200, "application/atom+xml", ATOM.encode()),
             "/pdf/2512.24601": (200, "application/pdf", self.pdf),
@@ -197,3 +203,13 @@ def test_sync_without_network_fails_fast_per_source_and_keeps_everything(cli, ft
     assert "feeds" in result.stdout and "papers" in result.stdout  # both sources ran and were reported
     with ft.Library() as lib:
         assert [i.title for i in lib.items(source="notes")] == ["kept"]
+
+
+def test_watched_arxiv_query(cli, configured):
+    assert cli("papers", "watch", "cat:cs.CL AND abs:recursive").exit_code == 0
+    (feeds, papers) = json.loads(cli("sync", "feeds", "papers", "--json").stdout)
+    assert papers["new"] == 1 and papers["failed"] == 0
+    assert "search_query=cat%3Acs.CL%20AND%20abs%3Arecursive" in Fake.searches[-1]
+    (_, again) = json.loads(cli("sync", "feeds", "papers", "--json").stdout)
+    assert again["new"] == 0
+    assert [i["source_id"] for i in json.loads(cli("list", "--source", "arxiv", "--json").stdout)] == ["2512.24601"]

@@ -236,3 +236,13 @@ def papers_attach(ctx: typer.Context, as_json: Json = False) -> None:
     render.out.print(f"{added} papers attached")
     if problems:
         raise typer.Exit(EXIT_PARTIAL if added else 1)
+
+
+@papers_app.command("watch")
+def papers_watch(ctx: typer.Context, query: Annotated[str, typer.Argument(help='An arXiv query: "cat:cs.CL AND abs:speculative".')]) -> None:
+    """Follow an arXiv search: ft sync papers fetches its new papers with their PDFs."""
+    from ft.web import watch
+
+    with library(ctx) as lib:
+        watch(lib, query)
+    render.out.print(f"watching {query!r}; ft sync papers fetches new matches")

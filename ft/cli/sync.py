@@ -43,11 +43,11 @@ def sync(
     resume: Annotated[bool, typer.Option("--continue", help="x: continue from where an interrupted sync stopped.")] = False,
     as_json: Json = False,
 ) -> None:
-    """Pull every configured source: X bookmarks (after ft login x), feeds, then the arXiv papers items link to."""
+    """Pull every configured source: X bookmarks (after ft login x), feeds, watched arXiv queries and the papers items link to."""
     from ft.errors import FtError
     from ft.feeds import sync_feeds
     from ft.fetch import Fetcher
-    from ft.web import Endpoints, attach_papers
+    from ft.web import Endpoints, attach_papers, sync_watches
 
     from .app import home
     from .x import x_config
@@ -76,7 +76,10 @@ def sync(
                          "skipped": report.unchanged + report.not_modified, "failed": len(report.problems),
                          "problems": report.problems})
         if "papers" in chosen:
-            added, problems = attach_papers(lib, fetcher, Endpoints(lib.settings.arxiv_api, lib.settings.arxiv))
+            endpoints = Endpoints(lib.settings.arxiv_api, lib.settings.arxiv)
+            watched, watch_problems = sync_watches(lib, fetcher, endpoints)
+            added, problems = attach_papers(lib, fetcher, endpoints)
+            added, problems = added + watched, watch_problems + problems
             rows.append({"source": "papers", "new": added, "updated": 0, "skipped": 0, "failed": len(problems),
                          "problems": problems})
         fetcher.close()
