@@ -48,6 +48,8 @@ FEATURES = {"graphql_timeline_v2_bookmark_timeline": True, "responsive_web_graph
 class XConfig:
     base: str = "https://x.com"
     query_id: str = "QUjXply7fA7fk05FRyajEg"
+    folders_query_id: str = "i78YDd0Tza-dV4SYs58kRg"  # BookmarkFoldersSlice
+    folder_query_id: str = "e1T1v3tyxWvYx5vk2MXzog"  # BookmarkFolderTimeline
     bearer: str = WEB_BEARER
     features: dict[str, bool] = field(default_factory=lambda: dict(FEATURES))
     page_size: int = 20
@@ -69,6 +71,8 @@ class XReport:
     tombstones: int = 0
     waited: float = 0.0
     stop: str = ""
+    folders: int = 0
+    media: int = 0
 
 
 def _profile(home: Path) -> Path:
@@ -202,7 +206,86 @@ def _save(lib, cursor: str | None, state: dict) -> None:
                        (cursor, json.dumps(state), now_iso()))
 
 
-def sync_x(lib, config: XConfig, full: bool = False, resume: bool = False, sleep=time.sleep) -> XReport:
+def _query(page, config: XConfig, report: XReport, query_id: str, name: str, variables: dict, sleep) -> dict:
+    """One GraphQL GET from inside the page, 429s waited out (bounded), 401/403 as an expired session."""
+    from urllib.parse import urlencode
+
+    url = (f"{config.base}/i/api/graphql/{query_id}/{name}?"
+           + urlencode({"variables": json.dumps(variables), "features": json.dumps(config.features)}))
+    for _ in range(8):
+        answer = page.evaluate(_FETCH, [url, config.bearer])
+        status = answer["status"]
+        if status == 429:
+            wait = _retry_after(answer["headers"], config.max_wait)
+            report.waited += wait
+            sleep(wait)
+            continue
+        if status in (401, 403):
+            raise SourceError("x", "session expired — run `ft login x`")
+        if status >= 400:
+            raise SourceError("x", f"X answered HTTP {status} to {name}")
+        return json.loads(answer["body"])
+    raise SourceError("x", f"still rate limited after 8 waits ({report.waited:.0f} s); try later with --continue")
+
+
+def _folders(lib, page, config: XConfig, report: XReport, sleep) -> None:
+    """Mirror bookmark folders onto items' ``meta.folders`` (folders removed on X are removed here)."""
+    data = _query(page, config, report, config.folders_query_id, "BookmarkFoldersSlice", {}, sleep)
+    slice_ = (((data.get("data") or {}).get("viewer") or {}).get("user_results") or {}).get("result") or {}
+    folders = (slice_.get("bookmark_collections_slice") or {}).get("items") or []
+    membership: dict[str, set[str]] = {}
+    for folder in folders:
+        cursor, seen = None, set()
+        while True:
+            variables = {"bookmark_collection_id": folder["id"], **({"cursor": cursor} if cursor else {})}
+            body = _query(page, config, report, config.folder_query_id, "BookmarkFolderTimeline", variables, sleep)
+            timeline = {"data": {"bookmark_timeline_v2": ((body.get("data") or {}).get("bookmark_collection_timeline") or {})}}
+            _, bottom, _, ids = parse_page(timeline)
+            for tweet_id in ids:
+                membership.setdefault(tweet_id, set()).add(folder["name"])
+            if not ids or bottom is None or bottom in seen:
+                break
+            seen.add(bottom)
+            cursor = bottom
+        report.folders += 1
+    with atomic(lib.db):
+        for item_id, source_id, meta in lib.db.execute("SELECT id, source_id, meta FROM items WHERE source = 'x'").fetchall():
+            data = json.loads(meta or "{}")
+            names = sorted(membership.get(source_id, set()))
+            if data.get("folders") != names:
+                data["folders"] = names
+                lib.db.execute("UPDATE items SET meta = ? WHERE id = ?", (json.dumps(data, sort_keys=True), item_id))
+
+
+def _download_media(lib, records: list[Record], report: XReport) -> None:
+    """Save each tweet's media under ``FT_HOME/media/x/<tweet id>/``, through the safe fetcher."""
+    from .fetch import Fetcher
+
+    fetcher = Fetcher(lib.settings.allow_hosts)
+    try:
+        for record in records:
+            for n, media in enumerate(record.meta.get("media") or []):
+                url = media.get("url")
+                if not url:
+                    continue
+                folder = lib.path.parent / "media" / "x" / record.source_id
+                target = folder / f"{n}{Path(url.split('?')[0]).suffix or '.bin'}"
+                if target.exists():
+                    continue
+                try:
+                    got = fetcher.get(url)
+                except SourceError:
+                    continue
+                if got.status < 400:
+                    folder.mkdir(parents=True, exist_ok=True)
+                    target.write_bytes(got.body)
+                    report.media += 1
+    finally:
+        fetcher.close()
+
+
+def sync_x(lib, config: XConfig, full: bool = False, resume: bool = False, folders: bool = False,
+           media: bool = False, sleep=time.sleep) -> XReport:
     from playwright.sync_api import sync_playwright
 
     report = XReport()
@@ -221,22 +304,8 @@ def sync_x(lib, config: XConfig, full: bool = False, resume: bool = False, sleep
             first_new = None
             while True:
                 variables = {"count": config.page_size, **({"cursor": cursor} if cursor else {})}
-                from urllib.parse import urlencode
-
-                url = (f"{config.base}/i/api/graphql/{config.query_id}/Bookmarks?"
-                       + urlencode({"variables": json.dumps(variables), "features": json.dumps(config.features)}))
-                answer = page.evaluate(_FETCH, [url, config.bearer])
-                status = answer["status"]
-                if status == 429:
-                    wait = _retry_after(answer["headers"], config.max_wait)
-                    report.waited += wait
-                    sleep(wait)
-                    continue
-                if status in (401, 403):
-                    raise SourceError("x", "session expired — run `ft login x`")
-                if status >= 400:
-                    raise SourceError("x", f"X answered HTTP {status}")
-                records, bottom, tombstones, ids = parse_page(json.loads(answer["body"]), order)
+                body = _query(page, config, report, config.query_id, "Bookmarks", variables, sleep)
+                records, bottom, tombstones, ids = parse_page(body, order)
                 report.pages += 1
                 report.tombstones += tombstones
                 hit_known = known_newest in ids if known_newest else False
@@ -246,6 +315,8 @@ def sync_x(lib, config: XConfig, full: bool = False, resume: bool = False, sleep
                 if first_new is None and ids:
                     first_new = ids[0]
                 result = lib.add(records)
+                if media:
+                    _download_media(lib, records, report)
                 report.new += result.added
                 report.updated += result.updated
                 report.unchanged += result.unchanged
@@ -258,6 +329,8 @@ def sync_x(lib, config: XConfig, full: bool = False, resume: bool = False, sleep
                     break
                 seen.add(bottom)
                 cursor = bottom
+            if folders:
+                _folders(lib, page, config, report, sleep)
         finally:
             context.close()
     return report

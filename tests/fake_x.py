@@ -66,6 +66,18 @@ class FakeX:
                     self.end_headers()
                     self.wfile.write(body)
                     return
+                if parts.path.startswith("/media/"):
+                    self.send_response(200)
+                    self.send_header("content-type", "image/jpeg")
+                    self.end_headers()
+                    self.wfile.write(b"\xff\xd8fake-jpeg")
+                    return
+                if parts.path.endswith("/BookmarkFoldersSlice"):
+                    return self._json({"data": {"viewer": {"user_results": {"result": {"bookmark_collections_slice": {
+                        "items": [{"id": "f1", "name": "kernels"}]}}}}}})
+                if parts.path.endswith("/BookmarkFolderTimeline"):
+                    return self._json({"data": {"bookmark_collection_timeline": {"timeline": {"instructions": [
+                        {"type": "TimelineAddEntries", "entries": [tweet(3), tweet(4), cursor("f-end")]}]}}}})
                 if not parts.path.endswith("/Bookmarks"):
                     self.send_response(404)
                     self.end_headers()
@@ -88,6 +100,18 @@ class FakeX:
                 entries = (fake.newest_first if page is None else []) + PAGES[page]
                 body = json.dumps({"data": {"bookmark_timeline_v2": {"timeline": {"instructions": [
                     {"type": "TimelineClearCache"}, {"type": "TimelineAddEntries", "entries": entries}]}}}}).encode()
+                self.send_response(200)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def _json(self, data: dict) -> None:
+                if fake.expired or self.headers.get("x-csrf-token") != "csrf-token":
+                    self.send_response(403)
+                    self.end_headers()
+                    return
+                body = json.dumps(data).encode()
                 self.send_response(200)
                 self.send_header("content-type", "application/json")
                 self.send_header("content-length", str(len(body)))

@@ -86,3 +86,19 @@ def test_expired_session_says_what_to_do(cli, ft_home, fake):
     result = cli("sync", "x")
     assert result.exit_code == 1
     assert "x: session expired — run `ft login x`" in result.stderr
+
+
+def test_folders_and_media(cli, ft_home, fake):
+    configure(ft_home, fake.url)
+    config = json.loads((ft_home / "config.json").read_text())
+    config["network"] = {"allow_hosts": ["127.0.0.1"]}
+    (ft_home / "config.json").write_text(json.dumps(config))
+    extra = tweet(9)
+    extra["content"]["itemContent"]["tweet_results"]["result"]["legacy"]["extended_entities"]["media"][0]["media_url_https"] = f"{fake.url}/media/9.jpg"
+    fake.newest_first = [extra]
+    (row,) = json.loads(cli("sync", "x", "--folders", "--media", "--json").stdout)
+    assert row["folders"] == 1 and row["media"] == 1  # the other tweets' media hosts do not resolve: skipped
+    assert (ft_home / "media" / "x" / "1009" / "0.jpg").read_bytes().startswith(b"\xff\xd8")
+    with ft.Library(ft_home) as lib:
+        folders = {i.source_id: i.meta.get("folders") for i in lib.items(source="x", limit=None)}
+    assert folders["1003"] == ["kernels"] and folders["1004"] == ["kernels"] and folders["1001"] == []

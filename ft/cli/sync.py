@@ -41,6 +41,8 @@ def sync(
     sources: Annotated[list[str], typer.Argument(help="Which: x, feeds, papers [default: all configured].")] = None,  # noqa: B006
     full: Annotated[bool, typer.Option("--full", help="x: fetch every bookmark, not only the new ones.")] = False,
     resume: Annotated[bool, typer.Option("--continue", help="x: continue from where an interrupted sync stopped.")] = False,
+    folders: Annotated[bool, typer.Option("--folders", help="x: also mirror bookmark folders onto items.")] = False,
+    media: Annotated[bool, typer.Option("--media", help="x: also download images and videos to FT_HOME/media.")] = False,
     as_json: Json = False,
 ) -> None:
     """Pull every configured source: X bookmarks (after ft login x), feeds, watched arXiv queries and the papers items link to."""
@@ -62,11 +64,11 @@ def sync(
             from ft.xsync import sync_x
 
             try:
-                report = sync_x(lib, x_config(ctx), full=full, resume=resume)
+                report = sync_x(lib, x_config(ctx), full=full, resume=resume, folders=folders, media=media)
                 rows.append({"source": "x", "new": report.new, "updated": report.updated,
                              "skipped": report.unchanged + report.tombstones, "failed": 0, "problems": [],
                              "pages": report.pages, "tombstones": report.tombstones, "waited": report.waited,
-                             "stop": report.stop})
+                             "stop": report.stop, "folders": report.folders, "media": report.media})
             except FtError as exc:
                 rows.append({"source": "x", "new": 0, "updated": 0, "skipped": 0, "failed": 1, "problems": [str(exc)]})
         fetcher = Fetcher(lib.settings.allow_hosts)
