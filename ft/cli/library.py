@@ -202,12 +202,12 @@ def doctor(ctx: typer.Context, as_json: Json = False) -> None:
             group = check.group
             render.out.print(f"[bold]{group}[/]")
         mark = "[green]✓[/]" if check.ok else "[yellow]✗[/]"
-        render.out.print(f"  {mark} {check.name}: {render.escape(check.detail)}")
+        render.out.print(f"  {mark} {check.name}: {render.escape(check.detail)}", soft_wrap=True)  # paths stay whole
     missing = [c for c in checks if not c.ok]
     if missing:
         render.out.print("\n[bold]missing[/]")
         for check in missing:
-            render.out.print(f"  {check.name}: {render.escape(check.fix)}")
+            render.out.print(f"  {check.name}: {render.escape(check.fix)}", soft_wrap=True)
     else:
         render.out.print("\nnothing missing")
 

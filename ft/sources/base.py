@@ -9,15 +9,17 @@ file name alone, so a transcript saved as ``.txt`` is still a transcript.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from ft.errors import FormatError
 
-__all__ = ["Input", "digest", "first_line", "paragraphs", "slug"]
+__all__ = ["Input", "digest", "first_line", "load_json", "paragraphs", "slug"]
 
 HEAD_BYTES = 64 * 1024
 
@@ -111,3 +113,34 @@ def slug(text: str, limit: int = 80) -> str:
 def digest(text: str) -> str:
     """A short stable hash of ``text``, for ids of things that have no natural one."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def load_json(inp: Input) -> Any:
+    """The whole file as JSON; a ``FormatError`` naming line and column, and saying when the
+    file looks cut off, if it is not. Every JSON importer reads through here."""
+    text = inp.text
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        hint = " — the file looks truncated" if _unclosed(text) else ""
+        raise FormatError(inp.name, f"invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}{hint}") from exc
+
+
+def _unclosed(text: str) -> bool:
+    """True when a string, array or object is still open at the end: a cut-off file."""
+    depth, in_string, escaped = 0, False, False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+        elif ch in "]}":
+            depth -= 1
+    return in_string or depth > 0

@@ -8,7 +8,6 @@ with its folder path in meta. The page itself is not fetched here.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -17,7 +16,7 @@ from html.parser import HTMLParser
 from ft.urls import canonical_url
 from index.records import Record, Skipped
 
-from .base import Input
+from .base import Input, load_json
 
 CHROME = "chrome-bookmarks"
 FIREFOX = "firefox-places"
@@ -48,11 +47,7 @@ def sniff_chrome(inp: Input) -> bool:
 
 
 def parse_chrome(inp: Input) -> Iterator[Record | Skipped]:
-    try:
-        data = json.loads(inp.text)
-    except json.JSONDecodeError as exc:
-        yield Skipped(inp.name, f"invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")
-        return
+    data = load_json(inp)
     roots = data.get("roots") if isinstance(data, dict) else None
     if not isinstance(roots, dict):
         yield Skipped(inp.name, 'no "roots" object: not a Chrome Bookmarks file')

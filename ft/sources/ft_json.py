@@ -16,7 +16,7 @@ from typing import Any
 from ft.errors import FormatError
 from index.records import Record, Skipped
 
-from .base import Input, digest, first_line
+from .base import Input, digest, first_line, load_json
 
 NAME = "json"
 
@@ -31,12 +31,7 @@ def parse(inp: Input) -> Iterator[Record | Skipped]:
     if _is_json_lines(inp):
         yield from _parse_lines(inp)
         return
-    text = inp.text
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        hint = " — the file looks truncated" if _unclosed(text) else ""
-        raise FormatError(inp.name, f"invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}{hint}") from exc
+    data = load_json(inp)
     entries = data.get("items") if isinstance(data, dict) else data
     if isinstance(data, dict) and entries is None and ("text" in data or "title" in data):
         entries = [data]
@@ -44,26 +39,6 @@ def parse(inp: Input) -> Iterator[Record | Skipped]:
         raise FormatError(inp.name, "JSON is not a list of items (expected [...] or {\"items\": [...]})")
     for number, entry in enumerate(entries):
         yield _record_or_skip(entry, f"{inp.name}[{number}]")
-
-
-def _unclosed(text: str) -> bool:
-    """True when a string, array or object is still open at the end: a cut-off file."""
-    depth, in_string, escaped = 0, False, False
-    for ch in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == '"':
-                in_string = False
-        elif ch == '"':
-            in_string = True
-        elif ch in "[{":
-            depth += 1
-        elif ch in "]}":
-            depth -= 1
-    return in_string or depth > 0
 
 
 def _is_json_lines(inp: Input) -> bool:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 
 from index.records import Record, Skipped
 
-from .base import Input, first_line, slug
+from .base import Input, first_line, load_json, slug
 
 NAME = "telegram-export"
 
@@ -27,11 +26,7 @@ def _text(value: object) -> str:
 
 
 def parse(inp: Input) -> Iterator[Record | Skipped]:
-    try:
-        data = json.loads(inp.text)
-    except json.JSONDecodeError as exc:
-        yield Skipped(inp.name, f"invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")
-        return
+    data = load_json(inp)
     if not isinstance(data, dict) or not isinstance(data.get("messages"), list):
         yield Skipped(inp.name, 'no "messages" list: not a Telegram Desktop export')
         return

@@ -16,7 +16,7 @@ from typing import Any
 from ft.urls import tweet_url
 from index.records import Link, Record, Skipped
 
-from .base import Input, first_line
+from .base import Input, first_line, load_json
 
 WEB_EXPORTER = "twitter-web-exporter"
 BIRD = "bird"
@@ -77,13 +77,9 @@ def _entries(inp: Input) -> Iterator[tuple[str, Any]]:
     """(where, object) for every record of a JSON array, ``{"tweets": […]}`` or JSON Lines file."""
     from .ft_json import json_lines
 
-    text = inp.text
-    if text.lstrip().startswith("[") or '"tweets"' in text[:2000]:
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            yield inp.name, Skipped(inp.name, f"invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")
-            return
+    head = inp.head_text.lstrip()
+    if head.startswith("[") or '"tweets"' in head[:2000]:
+        data = load_json(inp)
         records = data.get("tweets", []) if isinstance(data, dict) else data
         for n, record in enumerate(records if isinstance(records, list) else []):
             yield f"{inp.name}[{n}]", record
