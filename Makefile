@@ -52,6 +52,8 @@ bench: install
 	$(FT) bench engine
 	$(FT) bench classify
 	$(FT) bench summarize
+	$(FT) bench map
+	$(FT) bench tui
 
 clean:
 	rm -rf $(VENV) $(DEMO) .bench .pytest_cache

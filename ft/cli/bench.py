@@ -116,6 +116,46 @@ def bench_map(ctx: typer.Context, items: Annotated[int, typer.Option(help="Items
     run_map(items, Path(".bench/map"), lambda: load_engine(home=home(ctx)))
 
 
+_TUI_START = """
+import asyncio, sys, time
+started = time.perf_counter()
+from tui import make_app
+
+async def main():
+    app = make_app(sys.argv[1])
+    async with app.run_test(size=(140, 36)) as pilot:
+        await pilot.pause(0)
+        print(time.perf_counter() - started, app.query_one("#items").row_count)
+
+asyncio.run(main())
+"""
+
+
+@bench_app.command("tui")
+def bench_tui(items: Annotated[int, typer.Option(help="Items in the library.")] = 10_000) -> None:
+    """The TUI's startup: a fresh process to its first screen, on a library of ``items`` items."""
+    import shutil
+    import statistics
+    import subprocess
+    import sys
+
+    import ft
+    from index import Record
+
+    workdir = Path(".bench/tui")
+    shutil.rmtree(workdir, ignore_errors=True)
+    with ft.Library(workdir) as lib:
+        lib.add(Record("synthetic", str(n), title=f"item {n} about topic {n % 50}", text="some words " * 50)
+                for n in range(items))
+    runs = []
+    for _ in range(3):
+        out = subprocess.run([sys.executable, "-c", _TUI_START, str(workdir)], capture_output=True, text=True, check=True)
+        seconds, rows = out.stdout.split()
+        runs.append(float(seconds))
+    print(f"ft tui on {items:,} items: process start to first screen (median of 3) "
+          f"{statistics.median(runs):.2f} s, {rows} rows shown; target ≤ 1 s")
+
+
 @bench_app.command("engine")
 def bench_engine(
     ctx: typer.Context,
