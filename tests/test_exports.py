@@ -172,3 +172,14 @@ def test_truncated_exports_are_one_clear_line(tmp_path, lib):
     report = lib.import_path([bad, good])
     assert report.status == "partial" and report.added == 1
     assert len(report.problems) == 1 and "web.json" in report.problems[0] and "invalid JSON" in report.problems[0]
+
+
+def test_caption_files_with_a_damaged_one(tmp_path, lib):
+    folder = tmp_path / "captions"
+    folder.mkdir()
+    (folder / "good.vtt").write_text("WEBVTT\n\n00:00:01.000 --> 00:00:03.000\nlong runs build the aerobic base.\n")
+    (folder / "good.srt").write_text("1\n00:00:01,000 --> 00:00:04,000\nThe log appends pages.\n")
+    (folder / "damaged.vtt").write_bytes(b"WEBVTT\n\n00:00:01.000 --> 00:00:03.000\n" + b"\xff\xfe\x00\x00" * 50)
+    report = lib.import_path(folder)
+    assert report.status == "partial" and report.added == 2
+    assert len(report.problems) == 1 and "damaged.vtt: not a text file (binary content)" in report.problems[0]
