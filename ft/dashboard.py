@@ -62,7 +62,7 @@ def forgotten_gems(lib, top: int = 5) -> list[dict]:
     """Old items never opened that sit at the centre of what you save (closest to the library's mean)."""
     rows = lib.db.execute("SELECT id, title, coalesce(created_at, saved_at) FROM items WHERE opened_at IS NULL "
                           "ORDER BY coalesce(created_at, saved_at) LIMIT 500").fetchall()
-    if not rows or not lib.vector_count():
+    if not rows or not lib.has_vectors():
         return [{"id": i, "title": t, "date": d} for i, t, d in rows[:top]]
     vectors = {i: lib.vectors.item_vector(i) for i, _, _ in rows}
     kept = [(i, t, d) for i, t, d in rows if vectors[i] is not None]

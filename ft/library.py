@@ -182,7 +182,7 @@ class Library:
         """
         filters = filters or Filters(**by)
         any_word = False  # keyword mode means every word; looser matches are meaning's job
-        if mode != "keyword" and not self.vector_count():
+        if mode != "keyword" and not self.has_vectors():
             if mode == "semantic":
                 raise SearchError(f"no vectors for {self.embedder_id} yet: run `ft embed` first")
             self.notices.append("keyword search only: run `ft embed` to search by meaning too")
@@ -199,7 +199,7 @@ class Library:
     def similar(self, item_id: int, limit: int = 10, filters: Filters | None = None, **by: Any) -> list[Hit]:
         """Items closest in meaning to item ``item_id``."""
         self.get(item_id)
-        if not self.vector_count():
+        if not self.has_vectors():
             raise SearchError(f"no vectors for {self.embedder_id} yet: run `ft embed` first")
         return similar(self.db, self.vectors, item_id, filters or Filters(**by), limit)
 
@@ -225,6 +225,10 @@ class Library:
         if self._vectors is None or self._vectors.model != self.embedder_id:
             self._vectors = VectorIndex(self.db, self.embedder_id)
         return self._vectors
+
+    def has_vectors(self) -> bool:
+        """Whether the current embedder has any vectors: one index probe, cheap on every search."""
+        return self.db.execute("SELECT 1 FROM embeddings WHERE model = ? LIMIT 1", (self.embedder_id,)).fetchone() is not None
 
     def vector_count(self) -> int:
         return self.db.execute("SELECT count(*) FROM embeddings WHERE model = ?", (self.embedder_id,)).fetchone()[0]

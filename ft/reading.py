@@ -55,7 +55,7 @@ def ask(lib, question: str, filters, sentences: int = 3, chunks: int = 16, rewri
         on_sentence=None) -> Reading:
     """Retrieve the chunks nearest the question, read them recursively, answer with citations —
     or say ``not found in your library`` when nothing read is close enough to answer."""
-    if not lib.vector_count():
+    if not lib.has_vectors():
         raise FtError("ask needs vectors: run `ft embed` first")
     vector = lib.embedder.embed([question])[0]
     where, params = filters.where()
