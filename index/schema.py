@@ -155,19 +155,20 @@ MIGRATIONS: list[Migration] = [_m1_core, _m2_chunk_sources, _m3_classified, _m4_
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-def migrate(db: sqlite_utils.Database) -> int:
-    """Apply every migration newer than the file's ``user_version``; return the version.
+def migrate(db: sqlite_utils.Database, target: int = SCHEMA_VERSION) -> int:
+    """Apply every migration newer than the file's ``user_version`` up to ``target``; return the version.
 
-    A library written by a newer ft is refused rather than silently misread.
+    A library written by a newer ft is refused rather than silently misread. A ``target``
+    below the latest builds the schema an older ft made (the upgrade test fixtures).
     """
     version = schema_version(db)
     if version > SCHEMA_VERSION:
         raise SchemaTooNew(version)
-    for number in range(version + 1, SCHEMA_VERSION + 1):
+    for number in range(version + 1, target + 1):
         with atomic(db):  # one transaction per step: a crash leaves the last whole step
             MIGRATIONS[number - 1](db)
             db.execute(f"PRAGMA user_version = {number}")
-    return SCHEMA_VERSION
+    return max(version, target)
 
 
 def schema_version(db: sqlite_utils.Database) -> int:
