@@ -74,7 +74,7 @@ def chunk_items(db: sqlite_utils.Database, embedder: Embedder, batch: int = 500)
     return len(stale)
 
 
-def embed_chunks(db: sqlite_utils.Database, embedder: Embedder, batch: int = 256,
+def embed_chunks(db: sqlite_utils.Database, embedder: Embedder, batch: int = 64,
                  progress: Progress | None = None) -> int:
     """Embed every chunk without a vector under ``embedder.model_id``; return how many."""
     pending = [row[0] for row in db.execute(

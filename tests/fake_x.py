@@ -47,8 +47,9 @@ EXPECTED = {str(1000 + n) for n in (1, 2, 3, 4, 6, 7, 8, 50)}
 
 
 class FakeX:
-    def __init__(self, delay_page: str | None = None, delay: float = 0.0) -> None:
+    def __init__(self, delay_page: str | None = None, delay: float = 0.0, pace: float = 0.0) -> None:
         self.requests: list[str] = []
+        self.pace = pace  # seconds every Bookmarks page takes, so a kill can land on any of them
         self.rate_limited = False
         self.delay_page, self.delay = delay_page, delay
         self.newest_first: list[dict] = []  # bookmarks added "later", shown before page 1
@@ -97,6 +98,7 @@ class FakeX:
                     return
                 if page == fake.delay_page and fake.delay:
                     time.sleep(fake.delay)
+                time.sleep(fake.pace)
                 entries = (fake.newest_first if page is None else []) + PAGES[page]
                 body = json.dumps({"data": {"bookmark_timeline_v2": {"timeline": {"instructions": [
                     {"type": "TimelineClearCache"}, {"type": "TimelineAddEntries", "entries": entries}]}}}}).encode()

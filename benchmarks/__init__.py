@@ -1,0 +1,1 @@
+"""Benchmarks and stress runs for ft, each a module runnable with ``python -m benchmarks.<name>``."""
