@@ -27,6 +27,7 @@ from index.vectors import VectorIndex
 from . import sources
 from .config import Settings, load_settings, resolve_db
 from .errors import LibraryError, NotFound, SearchError, SourceError
+from .privacy import private_dir, private_file
 
 __all__ = ["ImportReport", "Library"]
 
@@ -85,12 +86,14 @@ class Library:
         self._vectors: VectorIndex | None = None
         self.notices: list[str] = []  # one-line notes for the user (fallbacks, degraded modes)
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.db = index.connect(self.path)
+            private_dir(self.path.parent)
+            self.db = index.connect(private_file(self.path))
             self.schema_version = index.migrate(self.db)
-        except index.SchemaTooNew as exc:
-            raise LibraryError(f"{self.path}: {exc}") from exc
-        except (sqlite3.DatabaseError, OSError) as exc:
+        except (index.SchemaTooNew, sqlite3.DatabaseError, OSError) as exc:
+            if hasattr(self, "db"):
+                self.db.conn.close()  # refused: nothing left open on the file
+            if isinstance(exc, index.SchemaTooNew):
+                raise LibraryError(f"{self.path}: {exc}") from exc
             raise LibraryError(f"cannot open the library {self.path}: {exc}") from exc
 
     def __enter__(self) -> Library:

@@ -58,6 +58,7 @@ def loosened(db: Path) -> list[str]:
     """
     home = db.parent
     folders = ([home] if db.name == DB_NAME else []) + [home / name for name in PRIVATE_DIRS]
+    folders.append(db.with_suffix(".vectors"))  # the saved vector matrix (index/vectors.py)
     files = [db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")]
     warnings = []
     for path, wanted in [(f, 0o700) for f in folders] + [(f, 0o600) for f in files]:

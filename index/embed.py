@@ -18,7 +18,7 @@ import sqlite_utils
 from .chunking import chunk_text
 from .db import atomic
 from .embedders import Embedder
-from .vectors import VectorIndex, quantize
+from .vectors import quantize
 
 __all__ = ["EmbedReport", "chunk_items", "embed_chunks", "vector_counts"]
 
@@ -70,11 +70,10 @@ def chunk_items(db: sqlite_utils.Database, embedder: Embedder, batch: int = 500)
                 'INSERT INTO chunks (item_id, seq, start, "end", item_hash) VALUES (?, ?, ?, ?, ?)',
                 [(item_id, c.seq, c.start, c.end, digest) for item_id, digest, chunks in cut for c in chunks],
             )
-        VectorIndex.generation += 1
     return len(stale)
 
 
-def embed_chunks(db: sqlite_utils.Database, embedder: Embedder, batch: int = 64,
+def embed_chunks(db: sqlite_utils.Database, embedder: Embedder, batch: int = 256,
                  progress: Progress | None = None) -> int:
     """Embed every chunk without a vector under ``embedder.model_id``; return how many."""
     pending = [row[0] for row in db.execute(
@@ -95,10 +94,11 @@ def embed_chunks(db: sqlite_utils.Database, embedder: Embedder, batch: int = 64,
             records.append((chunk_id, embedder.model_id, len(vector), "int8", scale, blob))
         with atomic(db):
             db.conn.executemany(
-                "INSERT OR REPLACE INTO embeddings (chunk_id, model, dim, dtype, scale, vector) VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO embeddings (chunk_id, model, dim, dtype, scale, vector) VALUES (?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (chunk_id, model) DO UPDATE SET dim = excluded.dim, dtype = excluded.dtype, "
+                "scale = excluded.scale, vector = excluded.vector",  # an UPDATE, so vector_state's trigger sees it
                 records,
             )
-        VectorIndex.generation += 1
         done += len(rows)
         if progress:
             progress(done, len(pending))

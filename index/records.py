@@ -10,10 +10,20 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = ["Record", "Link", "Skipped"]
+
+# C0 and C1 control characters other than tab and newline: content is untrusted, and an
+# escape sequence in a title would reach the terminal (retitle it, write the clipboard).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def clean(value: str) -> str:
+    """Text without control characters; carriage returns become newlines."""
+    return _CONTROL.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
 
 
 @dataclass
@@ -47,6 +57,11 @@ class Record:
     saved_at: str | None = None
     meta: dict[str, Any] = field(default_factory=dict)
     links: list[Link] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.text, self.title = clean(self.text), clean(self.title)
+        self.author = clean(self.author) if self.author else self.author
+        self.url = clean(self.url) if self.url else self.url
 
     @property
     def content_hash(self) -> str:

@@ -149,9 +149,24 @@ def _m5_opened(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE items ADD COLUMN opened_at TEXT")
 
 
+def _m6_vector_state(db: sqlite_utils.Database) -> None:
+    """A per-model count and change counter of stored vectors, kept by triggers, so a
+    process can tell in one lookup whether its saved copy of the vector matrix is current."""
+    db.execute("CREATE TABLE vector_state (model TEXT PRIMARY KEY, generation INTEGER NOT NULL, rows INTEGER NOT NULL)")
+    db.execute("INSERT INTO vector_state SELECT model, 1, count(*) FROM embeddings GROUP BY model")
+    db.execute("""CREATE TRIGGER embeddings_ai AFTER INSERT ON embeddings BEGIN
+        INSERT INTO vector_state (model, generation, rows) VALUES (new.model, 1, 1)
+        ON CONFLICT (model) DO UPDATE SET generation = generation + 1, rows = rows + 1; END""")
+    db.execute("""CREATE TRIGGER embeddings_ad AFTER DELETE ON embeddings BEGIN
+        UPDATE vector_state SET generation = generation + 1, rows = rows - 1 WHERE model = old.model; END""")
+    db.execute("""CREATE TRIGGER embeddings_au AFTER UPDATE ON embeddings BEGIN
+        UPDATE vector_state SET generation = generation + 1 WHERE model IN (old.model, new.model); END""")
+
+
 Migration = Callable[[sqlite_utils.Database], None]
 
-MIGRATIONS: list[Migration] = [_m1_core, _m2_chunk_sources, _m3_classified, _m4_notes_and_summaries, _m5_opened]
+MIGRATIONS: list[Migration] = [_m1_core, _m2_chunk_sources, _m3_classified, _m4_notes_and_summaries, _m5_opened,
+                              _m6_vector_state]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -2,22 +2,47 @@
 
 A vector is stored as int8 with one float scale per row (384 bytes for
 MiniLM instead of 1,536 as float32; cosine agreement with the float vector
-above 0.999). For search, one model's vectors are loaded once into a float32
-matrix of unit rows, and a query is one matrix-vector product plus a partial
-sort: milliseconds at 100,000 chunks, where decoding every blob in Python
-per query (what ``llm similar`` does) takes seconds. The matrix is reloaded
-only when the table changed (``PRAGMA data_version`` sees other processes'
-commits; this process bumps ``generation`` when it writes).
+above 0.999). For search, one model's vectors are a float32 matrix of unit
+rows, and a query is one matrix-vector product plus a partial sort:
+milliseconds at 100,000 chunks, where decoding every blob in Python per query
+(what ``llm similar`` does) takes seconds.
+
+Building that matrix from a million rows takes seconds and gigabytes, too much
+for every ``ft search``. So the matrix is saved beside the library
+(``library.vectors/``, owner-only) and memory-mapped: a new process opens it in
+milliseconds and every process shares the same pages. ``vector_state`` (kept by
+triggers) says when it is stale: one indexed lookup per search.
 """
 
 from __future__ import annotations
 
+import os
+import re
+import shutil
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import sqlite_utils
 
 __all__ = ["VectorIndex", "VectorHit", "dequantize", "quantize"]
+
+
+BLOCK = 65_536  # rows converted at a time: the build's extra memory stays small
+ARRAYS = ("matrix", "chunk_ids", "item_ids")
+SAVE_FROM = 20_000  # rows: below this, building the matrix takes less time than reading a file
+
+
+def _cache_folder(db: sqlite_utils.Database) -> Path | None:
+    """``<library>.vectors/`` beside the database file (none for an in-memory database)."""
+    name = db.execute("PRAGMA database_list").fetchone()[2]
+    if not name:
+        return None
+    return Path(name).with_suffix(".vectors")
+
+
+def _slug(model: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.]+", "_", model)
 
 
 def quantize(vector: np.ndarray) -> tuple[bytes, float]:
@@ -41,8 +66,6 @@ class VectorHit:
 class VectorIndex:
     """One embedding model's vectors as a matrix, kept in step with the database."""
 
-    generation = 0  # bumped by writers in this process
-
     def __init__(self, db: sqlite_utils.Database, model: str) -> None:
         self.db = db
         self.model = model
@@ -56,25 +79,63 @@ class VectorIndex:
         return len(self.chunk_ids)
 
     def _refresh(self) -> None:
-        stamp = (self.db.execute("PRAGMA data_version").fetchone()[0], VectorIndex.generation)
+        row = self.db.execute("SELECT generation, rows FROM vector_state WHERE model = ?", (self.model,)).fetchone()
+        stamp = tuple(row) if row else (0, 0)
         if stamp == self._stamp:
             return
+        folder = _cache_folder(self.db)
+        saved = folder / f"{_slug(self.model)}-{stamp[0]}-{stamp[1]}" if folder else None
+        if saved and saved.exists():
+            self._open(saved)
+        else:
+            self._build()
+            if saved and stamp[1] >= SAVE_FROM:
+                self._save(saved)
+                self._open(saved)
+        self._stamp = stamp
+
+    def _build(self) -> None:
+        """Read the vectors block by block into unit float32 rows (the int8 scale cancels out)."""
         rows = self.db.execute(
-            "SELECT e.chunk_id, c.item_id, e.scale, e.vector FROM embeddings e "
+            "SELECT e.chunk_id, c.item_id, e.vector FROM embeddings e "
             "JOIN chunks c ON c.id = e.chunk_id WHERE e.model = ? ORDER BY e.chunk_id",
             (self.model,),
-        ).fetchall()
-        if rows:
-            dim = len(rows[0][3])
-            data = np.frombuffer(b"".join(r[3] for r in rows), dtype=np.int8).reshape(len(rows), dim)
-            scales = np.array([r[2] for r in rows], dtype=np.float32)[:, None]
-            matrix = data.astype(np.float32) * scales
-            self.matrix = matrix / np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
-        else:
+        )
+        chunk_ids, item_ids, blobs = [], [], []
+        for chunk_id, item_id, blob in rows:
+            chunk_ids.append(chunk_id)
+            item_ids.append(item_id)
+            blobs.append(blob)
+        self.chunk_ids = np.array(chunk_ids, dtype=np.int64)
+        self.item_ids = np.array(item_ids, dtype=np.int64)
+        if not blobs:
             self.matrix = np.zeros((0, 0), dtype=np.float32)
-        self.chunk_ids = np.array([r[0] for r in rows], dtype=np.int64)
-        self.item_ids = np.array([r[1] for r in rows], dtype=np.int64)
-        self._stamp = stamp
+            return
+        data = np.frombuffer(b"".join(blobs), dtype=np.int8).reshape(len(blobs), -1)
+        del blobs
+        self.matrix = np.empty(data.shape, dtype=np.float32)
+        for start in range(0, len(data), BLOCK):
+            block = data[start : start + BLOCK].astype(np.float32)
+            block /= np.maximum(np.linalg.norm(block, axis=1, keepdims=True), 1e-12)
+            self.matrix[start : start + BLOCK] = block
+
+    def _save(self, path: Path) -> None:
+        """Write to a private folder and rename it (another process may be reading), then
+        drop older copies: a process that has one mapped keeps its pages."""
+        path.parent.mkdir(mode=0o700, exist_ok=True)
+        for old in path.parent.glob(f"{_slug(self.model)}-*"):
+            shutil.rmtree(old, ignore_errors=True)
+        partial = path.with_name(f".{path.name}.{os.getpid()}")
+        partial.mkdir(mode=0o700)
+        for name in ARRAYS:
+            with os.fdopen(os.open(partial / f"{name}.npy", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as f:
+                np.save(f, getattr(self, name))
+        os.replace(partial, path)
+
+    def _open(self, path: Path) -> None:
+        """Map the saved arrays: nothing is copied, and the pages are shared between processes."""
+        for name in ARRAYS:
+            setattr(self, name, np.load(path / f"{name}.npy", mmap_mode="r", allow_pickle=False))
 
     def search(self, query: np.ndarray, k: int, allowed_items: np.ndarray | None = None,
                exclude_item: int | None = None) -> list[VectorHit]:

@@ -292,6 +292,7 @@ ALLOWED = {  # (file, call): why it cannot run content
     ("ft/__init__.py", "importlib.import_module"): "lazy exports: the module name comes from ft's own _LAZY table",
     ("ft/cli/bench.py", "subprocess.run"): "ft bench tui times a fresh interpreter running ft's constant _TUI_START code",
     ("index/benchmark.py", "subprocess.run"): "ft bench import runs the installed ft binary on generated files",
+    ("index/vectors.py", "numpy.load"): "maps ft's own saved .npy arrays (owner-only folder) with allow_pickle off",
     ("local_models/benchmark.py", "subprocess.run"): "ft bench engine loads a saved prefix state in a new process; constant code",
     ("tui/app.py", "webbrowser.open"): "opens an item's link on a key press, only when it starts with http:// or https://",
 }
@@ -350,3 +351,15 @@ def test_the_scan_sees_through_aliases(tmp_path):
     assert [(name, _risky(name), _shell(node)) for name, node in calls] == [
         ("subprocess.run", True, True), ("os.system", True, False), ("pickle.loads", True, False),
         ("numpy.load", True, False), ("eval", True, False), ("print", False, False)]
+
+
+def test_terminal_escapes_in_content_never_reach_the_terminal(tmp_path, cli):
+    """A title that would retitle the terminal or write the clipboard (OSC 0, OSC 52) is stored
+    and shown without its control characters, by every command that prints it."""
+    note = tmp_path / "escape.md"
+    note.write_text("# Evil \x1b]0;owned\x07title\x1b[2J\n\nBody \x1b]52;c;cm0gLXJmIH4=\x07text\r\nnext line\n")
+    assert cli("add", str(note)).exit_code == 0
+    for args in (["list"], ["show", "1"], ["search", "evil"], ["list", "--json"]):
+        result = cli(*args)
+        assert result.exit_code == 0 and "Evil" in result.output, args
+        assert not {"\x1b", "\x07", "\r"} & set(result.output), args

@@ -241,9 +241,10 @@ def test_opening_an_upgraded_library_again_changes_nothing(old: Old):
 
 def test_a_library_from_a_newer_ft_is_refused_in_one_line(tmp_path: Path, cli):
     home = tmp_path / "newer"
-    home.mkdir()
+    home.mkdir(mode=0o700)  # owner-only, as ft makes it: no permission warning in the way
     path = home / DB_NAME
     shutil.copyfile(FIXTURES / f"v{VERSIONS[-1]}.db", path)
+    path.chmod(0o600)
     newer = index.SCHEMA_VERSION + 1
     conn = sqlite3.connect(path)
     items = conn.execute("SELECT count(*) FROM items").fetchone()[0]
