@@ -1,4 +1,4 @@
-"""``python -m benchmarks [crash|concurrency|fuzz|all]``: the hardening figures (``make stress``).
+"""``python -m benchmarks [crash|concurrency|fuzz|scale|all]``: the hardening figures (``make stress``).
 
 Run from a source checkout (it uses the demo library and the fake x.com of the
 tests). Exits 1 when a figure misses its target: items lost, duplicates,
@@ -14,11 +14,12 @@ from pathlib import Path
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
-    parser.add_argument("part", nargs="?", default="all", choices=["crash", "concurrency", "fuzz", "all"])
+    parser.add_argument("part", nargs="?", default="all", choices=["crash", "concurrency", "fuzz", "scale", "all"])
     parser.add_argument("--kills", type=int, default=20, help="SIGKILLs per command (crash)")
     parser.add_argument("--commands", default="import,sync-x,embed,classify", help="which commands to kill (crash)")
     parser.add_argument("--seconds", type=float, default=60, help="how long writer and readers run (concurrency)")
     parser.add_argument("--cases", type=int, default=1000, help="fuzz cases per importer")
+    parser.add_argument("--items", type=int, default=1_000_000, help="items in the synthetic library (scale)")
     parser.add_argument("--workdir", type=Path, default=Path(".bench/stress"), help="scratch folder (replaced)")
     args = parser.parse_args(argv)
     args.workdir.mkdir(parents=True, exist_ok=True)
@@ -42,6 +43,11 @@ def main(argv: list[str] | None = None) -> int:
 
         print(f"== fuzzing: {args.cases} cases per importer")
         ok &= fuzz.main(args.cases)
+    if args.part in ("scale", "all"):
+        from . import scale
+
+        print(f"== scale: {args.items:,} items")
+        scale.run(args.items, args.workdir / "scale")
     print("all figures at their targets" if ok else "SOME FIGURES MISSED THEIR TARGETS")
     return 0 if ok else 1
 
