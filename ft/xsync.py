@@ -77,7 +77,8 @@ class XReport:
 
 
 def _profile(home: Path) -> Path:
-    """The browser profile folder, created owner-only; a loosened one is tightened and reported."""
+    """The browser profile folder, owner-only: a loosened one (already reported by the start-up
+    check) is tightened before Chromium writes session cookies into it."""
     folder = private_dir(home / "browser" / "x")
     mode = stat.S_IMODE(folder.stat().st_mode)
     if mode & 0o077:
