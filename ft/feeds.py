@@ -9,6 +9,7 @@ every RSS and Atom dialect in the wild; entry HTML becomes text through lxml.
 
 from __future__ import annotations
 
+import io
 import json
 import time
 from dataclasses import dataclass, field
@@ -21,11 +22,11 @@ from index.db import atomic
 from index.records import Record
 from index.store import now_iso
 
-from .errors import SourceError
+from .errors import FormatError, SourceError
 from .fetch import Fetcher
 from .urls import canonical_url
 
-__all__ = ["FeedReport", "add_feed", "sync_feeds"]
+__all__ = ["FeedReport", "add_feed", "parse_feed", "sync_feeds"]
 
 
 @dataclass
@@ -58,6 +59,31 @@ def _when(entry) -> str | None:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", parsed) if parsed else None
 
 
+def parse_feed(url: str, body: bytes, title: str | None = None) -> list[Record]:
+    """The entries of one fetched feed as records; a ``FormatError`` naming ``url`` if it is no feed.
+
+    The body goes in as a stream: given bytes, feedparser would first try them as a local
+    file name, so a server answering ``/etc/passwd`` would have that file read.
+    """
+    try:
+        parsed = feedparser.parse(io.BytesIO(body))
+    except ValueError as exc:  # feedparser's own slip on a character reference past U+10FFFF, like &#x110000;
+        raise FormatError(url, f"not an RSS or Atom feed ({type(exc).__name__})") from exc
+    if parsed.bozo and not parsed.entries:
+        raise FormatError(url, f"not an RSS or Atom feed ({type(parsed.bozo_exception).__name__})")
+    records = []
+    for entry in parsed.entries:
+        link = entry.get("link")
+        entry_id = entry.get("id") or link or entry.get("title")
+        text = _text(entry)
+        if not entry_id or not (text or entry.get("title")):
+            continue
+        records.append(Record("feed", str(entry_id), text or entry.get("title", ""), title=entry.get("title") or link,
+                              kind="post", url=canonical_url(link) if link else None, author=entry.get("author"),
+                              created_at=_when(entry), meta={"feed": url, "feed_title": parsed.feed.get("title") or title}))
+    return records
+
+
 def sync_feeds(lib, fetcher: Fetcher) -> FeedReport:
     report = FeedReport()
     feeds = lib.db.execute("SELECT url, title FROM items WHERE kind = 'feed' AND url IS NOT NULL").fetchall()
@@ -78,20 +104,11 @@ def sync_feeds(lib, fetcher: Fetcher) -> FeedReport:
         if got.status >= 400:
             report.problems.append(f"{url}: HTTP {got.status}")
             continue
-        parsed = feedparser.parse(got.body)
-        if parsed.bozo and not parsed.entries:
-            report.problems.append(f"{url}: not an RSS or Atom feed ({type(parsed.bozo_exception).__name__})")
+        try:
+            records = parse_feed(url, got.body, title)
+        except SourceError as exc:
+            report.problems.append(str(exc))
             continue
-        records = []
-        for entry in parsed.entries:
-            link = entry.get("link")
-            entry_id = entry.get("id") or link or entry.get("title")
-            text = _text(entry)
-            if not entry_id or not (text or entry.get("title")):
-                continue
-            records.append(Record("feed", str(entry_id), text or entry.get("title", ""), title=entry.get("title") or link,
-                                  kind="post", url=canonical_url(link) if link else None, author=entry.get("author"),
-                                  created_at=_when(entry), meta={"feed": url, "feed_title": parsed.feed.get("title") or title}))
         result = lib.add(records)
         report.new += result.added
         report.updated += result.updated

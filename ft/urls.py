@@ -35,6 +35,7 @@ def canonical_url(url: str) -> str:
         return f"https://arxiv.org/abs/{found}"
     try:
         parts = urlsplit(url)
+        port = parts.port  # a port that is not a number from 0 to 65535 raises here
     except ValueError:
         return url
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
@@ -42,7 +43,7 @@ def canonical_url(url: str) -> str:
     host = parts.hostname.lower().removeprefix("www.")
     if host in _X_HOSTS:
         host = "x.com"
-    port = f":{parts.port}" if parts.port and parts.port not in (80, 443) else ""
+    port = f":{port}" if port and port not in (80, 443) else ""
     query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING.match(k)])
     path = parts.path.rstrip("/") or "/"
     return urlunsplit(("https" if host in ("x.com",) else parts.scheme.lower(), host + port, path, query, ""))

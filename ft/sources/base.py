@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
@@ -19,7 +20,8 @@ from typing import Any
 
 from ft.errors import FormatError
 
-__all__ = ["Input", "digest", "first_line", "load_json", "paragraphs", "slug"]
+__all__ = ["JSON_ERRORS", "Input", "digest", "first_line", "json_problem", "json_value", "load_json", "map_strings",
+           "paragraphs", "printable", "slug"]
 
 HEAD_BYTES = 64 * 1024
 
@@ -99,6 +101,12 @@ def shorten(text: str, limit: int = 120) -> str:
     return cut.rstrip(",;:") + "…"
 
 
+def printable(text: str) -> str:
+    """``text`` as it is when it prints as one clean line, else quoted with its escapes shown:
+    a name taken from a file goes into a one-line message without breaking it."""
+    return text if text.isprintable() else repr(text)
+
+
 def paragraphs(text: str) -> list[str]:
     """Blocks of text separated by blank lines, stripped, empty ones dropped."""
     return [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
@@ -120,10 +128,46 @@ def load_json(inp: Input) -> Any:
     file looks cut off, if it is not. Every JSON importer reads through here."""
     text = inp.text
     try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
+        return json_value(text)
+    except JSON_ERRORS as exc:
         hint = " — the file looks truncated" if _unclosed(text) else ""
-        raise FormatError(inp.name, f"invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}{hint}") from exc
+        raise FormatError(inp.name, f"invalid JSON: {json_problem(exc)}{hint}") from exc
+
+
+# What ``json.loads`` raises: ``JSONDecodeError`` (a ValueError), a plain ValueError for an
+# integer past Python's 4,300-digit limit, and RecursionError for nesting past the stack.
+JSON_ERRORS = (ValueError, RecursionError)
+
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def json_value(text: str) -> Any:
+    """``json.loads``, with lone surrogates replaced by U+FFFD: JSON allows an escape like
+    ``\\ud800`` on its own, UTF-8 (and so SQLite) cannot store what it decodes to."""
+    value = json.loads(text)
+    return map_strings(value, lambda s: _SURROGATE.sub("\ufffd", s)) if _SURROGATE_ESCAPE.search(text) else value
+
+
+def map_strings(value: Any, change: Callable[[str], str]) -> Any:
+    """Parsed JSON with ``change`` applied to every string in it, keys included."""
+    if isinstance(value, str):
+        return change(value)
+    if isinstance(value, list):
+        return [map_strings(v, change) for v in value]
+    if isinstance(value, dict):
+        return {map_strings(k, change): map_strings(v, change) for k, v in value.items()}
+    return value
+
+
+def json_problem(exc: Exception) -> str:
+    """What is wrong with JSON that ``json.loads`` refused, in a few words and one line."""
+    if isinstance(exc, json.JSONDecodeError):
+        return f"{exc.msg} at line {exc.lineno} column {exc.colno}"
+    if isinstance(exc, RecursionError):
+        return "nested too deeply to read"
+    return "a number too long to read"
 
 
 def _unclosed(text: str) -> bool:

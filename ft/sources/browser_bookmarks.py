@@ -16,7 +16,7 @@ from html.parser import HTMLParser
 from ft.urls import canonical_url
 from index.records import Record, Skipped
 
-from .base import Input, load_json
+from .base import Input, load_json, printable
 
 CHROME = "chrome-bookmarks"
 FIREFOX = "firefox-places"
@@ -63,13 +63,19 @@ def parse_chrome(inp: Input) -> Iterator[Record | Skipped]:
             except (ValueError, OverflowError):
                 added = None
             yield _bookmark(where, node.get("url"), node.get("name"), folder, added)
-        for n, child in enumerate(node.get("children") or []):
+        for n, child in enumerate(_children(node)):
             yield from walk(child, folder + [str(node.get("name") or "")], f"{where}/{n}")
 
     for name, root in roots.items():
         if isinstance(root, dict):
-            for n, child in enumerate(root.get("children") or []):
-                yield from walk(child, [str(root.get("name") or name)], f"{inp.name}:{name}/{n}")
+            for n, child in enumerate(_children(root)):
+                yield from walk(child, [str(root.get("name") or name)], f"{inp.name}:{printable(name)}/{n}")
+
+
+def _children(node: dict) -> list:
+    """A node's children; anything but a list, in a damaged file, counts as none."""
+    children = node.get("children")
+    return children if isinstance(children, list) else []
 
 
 # -- Firefox ---------------------------------------------------------------------------
@@ -91,17 +97,20 @@ def parse_firefox(inp: Input) -> Iterator[Record | Skipped]:
         folders = {i: (t or "", parent) for i, t, parent in conn.execute("SELECT id, title, parent FROM moz_bookmarks WHERE type = 2")}
         conn.close()
     except sqlite3.DatabaseError as exc:
-        yield Skipped(inp.name, f"not a readable Firefox places database ({exc})")
+        yield Skipped(inp.name, f"not a readable Firefox places database ({printable(str(exc))})")  # may quote the damage
         return
     for bookmark_id, url, title, added, parent in rows:
         path, seen = [], set()
         while parent in folders and parent not in seen:
             seen.add(parent)
             name, parent = folders[parent]
-            if name:
+            if isinstance(name, str) and name:
                 path.insert(0, name)
-        moment = datetime.fromtimestamp(added / 1_000_000, UTC) if isinstance(added, int) else None
-        yield _bookmark(f"{inp.name}:bookmark {bookmark_id}", url, title, path, moment)
+        try:
+            moment = datetime.fromtimestamp(added / 1_000_000, UTC) if isinstance(added, int) else None
+        except (ValueError, OverflowError, OSError):  # a date past year 9999
+            moment = None
+        yield _bookmark(f"{inp.name}:bookmark {bookmark_id!r}", url, title, path, moment)
 
 
 # -- Netscape HTML ------------------------------------------------------------------------
@@ -149,11 +158,17 @@ class _Netscape(HTMLParser):
 
 def parse_netscape(inp: Input) -> Iterator[Record | Skipped]:
     parser = _Netscape()
-    parser.feed(inp.text)
-    parser.close()
+    broken = None
+    try:
+        parser.feed(inp.text)
+        parser.close()
+    except AssertionError as exc:  # html.parser's way to refuse a broken "<!" declaration; links before it stand
+        broken = Skipped(inp.name, f"the rest of the file is not readable HTML ({printable(str(exc))})")
     for n, (link, folders) in enumerate(parser.found):
         try:
             added = datetime.fromtimestamp(int(link.get("add_date") or 0), UTC) if link.get("add_date") else None
         except (ValueError, OverflowError, OSError):
             added = None
         yield _bookmark(f"{inp.name}:link {n + 1}", link.get("href"), link.get("title"), folders, added)
+    if broken:
+        yield broken

@@ -22,7 +22,7 @@ SRT = "srt"
 _TIMING = re.compile(r"^\s*(\d{1,2}:)?\d{1,2}:\d{2}([.,]\d{1,3})?\s*-->\s*(\d{1,2}:)?\d{1,2}:\d{2}([.,]\d{1,3})?")
 _SRT_START = re.compile(r"^\s*\d+\s*\n\s*\d{1,2}:\d{2}:\d{2}[,.]\d{1,3}\s*-->")
 _STAMP = re.compile(r"^\s*\(?\d{1,2}:\d{2}(:\d{2})?\)?\s*$")
-_TAG = re.compile(r"<[^>]*>")
+_TAG = re.compile(r"<[^<>]*>")  # not <[^>]*>: a line of many "<" and no ">" would take quadratic time
 _YT_TITLE = re.compile(r"^(?P<id>[\w-]{6,20})\s+•\s+(?P<title>.+)$")
 _SENTENCE_END = re.compile(r"[.!?…][\"')\]]*$")
 

@@ -16,7 +16,7 @@ from typing import Any
 from ft.errors import FormatError
 from index.records import Record, Skipped
 
-from .base import Input, digest, first_line, load_json
+from .base import JSON_ERRORS, Input, digest, first_line, json_problem, json_value, load_json
 
 NAME = "json"
 
@@ -48,7 +48,7 @@ def _is_json_lines(inp: Input) -> bool:
         return False
     try:
         return isinstance(json.loads(first), dict)
-    except json.JSONDecodeError:
+    except JSON_ERRORS:
         return False
 
 
@@ -61,9 +61,11 @@ def json_lines(path: Path) -> Iterator[tuple[str, Any]]:
                 continue
             where = f"{path}:{number}"
             try:
-                yield where, json.loads(line)
+                yield where, json_value(line)
             except json.JSONDecodeError as exc:
                 yield where, Skipped(where, f"invalid JSON ({exc.msg} at column {exc.colno})")
+            except JSON_ERRORS as exc:
+                yield where, Skipped(where, f"invalid JSON ({json_problem(exc)})")
 
 
 def _parse_lines(inp: Input) -> Iterator[Record | Skipped]:

@@ -12,12 +12,11 @@ from collections.abc import Iterator
 from datetime import UTC
 
 from pypdf import PdfReader
-from pypdf.errors import PyPdfError
 
 from ft.errors import FormatError
 from index.records import Record
 
-from .base import Input, first_line
+from .base import Input, first_line, printable
 
 NAME = "pdf"
 
@@ -36,8 +35,8 @@ def parse(inp: Input) -> Iterator[Record]:
         pages = [page.extract_text() or "" for page in reader.pages]
         info = reader.metadata or {}
         created = _created(reader)
-    except (PyPdfError, ValueError, KeyError, TypeError, OSError) as exc:
-        raise FormatError(inp.name, f"not a readable PDF ({exc})") from exc
+    except Exception as exc:  # pypdf meets damaged files with any exception: NotImplementedError, RecursionError...
+        raise FormatError(inp.name, f"not a readable PDF ({printable(str(exc))})") from exc
     text = "\n\n".join(p.strip() for p in pages if p.strip())
     if not text:
         raise FormatError(inp.name, "PDF has no extractable text (scanned images?)")

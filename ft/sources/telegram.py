@@ -18,8 +18,10 @@ from .base import Input, shorten, slug
 
 NAME = "telegram"
 
+# Possessive quantifiers: with ``\s*[KkMm]?\s+`` a line of digits, a long run of spaces and no
+# counter word backtracked in quadratic time.
 _COUNTER = re.compile(
-    r"^[\d.,]+\s*[KkMm]?\s+(subscribers?|members?|photos?|videos?|links?|files?|posts?)$"
+    r"^[\d.,]++(?:\s*+[KkMm])?+\s++(subscribers?|members?|photos?|videos?|links?|files?|posts?)$"
 )
 _END_OF_POST = re.compile(r"^(full story|read more|continue reading)$", re.IGNORECASE)
 # View counters and times the preview prints under a post: "1.2K views 14:03", "edited 09:15".

@@ -16,7 +16,7 @@ from typing import Any
 from ft.urls import tweet_url
 from index.records import Link, Record, Skipped
 
-from .base import Input, first_line, load_json
+from .base import JSON_ERRORS, Input, first_line, load_json
 
 WEB_EXPORTER = "twitter-web-exporter"
 BIRD = "bird"
@@ -36,7 +36,7 @@ def _first_object(inp: Input) -> dict | None:
             if isinstance(obj.get("tweets"), list) and obj["tweets"]:
                 return obj["tweets"][0]
             return obj
-    except (ValueError, AttributeError):
+    except (*JSON_ERRORS, AttributeError):
         return None
     return None
 
@@ -112,8 +112,9 @@ def _web_exporter_one(where: str, r: Any) -> list[Record | Skipped]:
         return [Skipped(where, "not a JSON object")]
     meta = {k: r.get(k) for k in ("favorite_count", "retweet_count", "bookmark_count", "quote_count", "reply_count",
                                   "views_count", "in_reply_to") if r.get(k) is not None}
+    media = r.get("media") if isinstance(r.get("media"), list) else []
     meta["media"] = [{"type": m.get("type"), "url": m.get("original") or m.get("url"), "alt": m.get("ext_alt_text")}
-                     for m in r.get("media") or [] if isinstance(m, dict)]
+                     for m in media if isinstance(m, dict)]
     return _tweet(where, r.get("id"), r.get("full_text"), r.get("screen_name"), r.get("name"), r.get("created_at"),
                   meta, r.get("quoted_status"), _web_exporter_one)
 
