@@ -44,6 +44,7 @@ class Scenario:
     prepare: Callable[[Path, Path], None]  # (home, scratch folder) -> None
     rows: Callable[[sqlite3.Connection], Rows]
     duplicates: Callable[[sqlite3.Connection], int]
+    progress: str  # a count that grows as the command commits its work
     server: Callable[[Path], Callable[[], None]] | None = None  # starts per round; returns close()
 
 
@@ -176,12 +177,14 @@ def fake_x(home: Path) -> Callable[[], None]:
 
 SCENARIOS = {
     "import": Scenario("ft add (20,000 items)", ["add", "{scratch}/import"], ["add", "{scratch}/import"],
-                       prepare_import, item_rows, item_duplicates),
+                       prepare_import, item_rows, item_duplicates, "SELECT count(*) FROM items"),
     "sync-x": Scenario("ft sync x (fake x.com)", ["sync", "x"], ["sync", "x", "--continue"],
-                       prepare_sync, item_rows, item_duplicates, server=fake_x),
-    "embed": Scenario("ft embed", ["embed"], ["embed"], prepare_embed, vector_rows, vector_duplicates),
+                       prepare_sync, item_rows, item_duplicates, "SELECT count(*) FROM items", server=fake_x),
+    "embed": Scenario("ft embed", ["embed"], ["embed"], prepare_embed, vector_rows, vector_duplicates,
+                      "SELECT count(*) FROM embeddings"),
     "classify": Scenario("ft classify", ["classify", "--taxonomy-file", str(TAXONOMY)],
-                         ["classify", "--taxonomy-file", str(TAXONOMY)], prepare_classify, label_rows, label_duplicates),
+                         ["classify", "--taxonomy-file", str(TAXONOMY)], prepare_classify, label_rows, label_duplicates,
+                         "SELECT count(*) FROM classified"),
 }
 
 
@@ -220,6 +223,7 @@ class Harness:
         self.scenario = SCENARIOS[key]
         self.workdir = workdir / key
         self.rng = random.Random(seed)
+        self.window = (0.1, 0.1)  # seconds into a run between its first and last commit (set by setup)
 
     def argv(self, args: list[str]) -> list[str]:
         return [a.replace("{scratch}", str(self.workdir)) for a in args]
@@ -240,16 +244,31 @@ class Harness:
             self.duration, self.expected = self.reference()
 
     def reference(self) -> tuple[float, Rows]:
-        """An uncut run: how long it takes, and what it stores."""
+        """An uncut run: how long it takes and what it stores; meanwhile, when its commits
+        begin and end (the window in which a kill interrupts work rather than start-up)."""
         home = self.fresh("reference")
-        start = time.perf_counter()
         close = self.scenario.server(home) if self.scenario.server else None
+        commits: list[float] = []
         try:
-            _checked(ft(home, *self.argv(self.scenario.argv)))
+            start = time.perf_counter()
+            child = subprocess.Popen([sys.executable, "-m", "ft.cli", *self.argv(self.scenario.argv)], env=_env(home),
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            db = sqlite3.connect(f"file:{database(home)}?mode=ro", uri=True, timeout=30)
+            last = db.execute(self.scenario.progress).fetchone()[0]
+            while child.poll() is None:
+                time.sleep(0.05)
+                if (now := db.execute(self.scenario.progress).fetchone()[0]) != last:
+                    last = now
+                    commits.append(time.perf_counter() - start)
+            db.close()
+            duration = time.perf_counter() - start
+            if child.returncode:
+                raise RuntimeError(f"the uncut run exited {child.returncode}: {child.stderr.read().strip()[-300:]}")
         finally:
             if close:
                 close()
-        return time.perf_counter() - start, read(database(home), self.scenario)[0]
+        self.window = (commits[0], commits[-1]) if commits else (0.1, duration)
+        return duration, read(database(home), self.scenario)[0]
 
     def fresh(self, name: str) -> Path:
         home = self.workdir / name
@@ -263,7 +282,8 @@ class Harness:
         try:
             child = subprocess.Popen([sys.executable, "-m", "ft.cli", *self.argv(self.scenario.argv)], env=_env(home),
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-            time.sleep(self.rng.uniform(0.1, self.duration))
+            # Odd rounds anywhere in the run; even rounds between its first and last commit.
+            time.sleep(self.rng.uniform(0.1, self.duration) if n % 2 else self.rng.uniform(*self.window))
             os.killpg(child.pid, signal.SIGKILL)
             child.wait()
             checks = [integrity(database(home))]

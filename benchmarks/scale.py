@@ -20,20 +20,7 @@ import sys
 import time
 from pathlib import Path
 
-TUI_FIRST_SCREEN = """
-import asyncio, sys, time
-started = time.perf_counter()
-from tui import make_app
-
-async def main():
-    app = make_app(sys.argv[1])
-    async with app.run_test(size=(140, 36)) as pilot:
-        await pilot.pause(0)
-        print(time.perf_counter() - started, app.query_one("#items").row_count)
-
-asyncio.run(main())
-"""
-
+from ft.cli.bench import TUI_FIRST_SCREEN
 
 PEAK = """
 import atexit, runpy, sys

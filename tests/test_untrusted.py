@@ -14,8 +14,7 @@ import os
 import socket
 import subprocess
 import sys
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -24,6 +23,7 @@ import pytest
 import ft
 from ft.errors import SourceError
 from ft.fetch import Fetcher
+from tests.servers import serving
 
 ROOT = Path(__file__).resolve().parents[1]
 SERVER_NAME = "ft-test-server.test"  # the only host the fetcher is allowed to reach in these tests
@@ -86,11 +86,8 @@ class _Redirector(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def port():
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Redirector)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield httpd.server_port
-    httpd.shutdown()
+    with serving(_Redirector) as httpd:
+        yield httpd.server_port
 
 
 @pytest.fixture
@@ -290,7 +287,7 @@ RISKY = ("eval", "exec", "compile", "__import__", "importlib.import_module", "os
          "torch.load", "numpy.load", "webbrowser.open")  # a name, or the start of a family of names
 ALLOWED = {  # (file, call): why it cannot run content
     ("ft/__init__.py", "importlib.import_module"): "lazy exports: the module name comes from ft's own _LAZY table",
-    ("ft/cli/bench.py", "subprocess.run"): "ft bench tui times a fresh interpreter running ft's constant _TUI_START code",
+    ("ft/cli/bench.py", "subprocess.run"): "ft bench tui times a fresh interpreter running ft's constant TUI_FIRST_SCREEN code",
     ("index/benchmark.py", "subprocess.run"): "ft bench import runs the installed ft binary on generated files",
     ("index/vectors.py", "numpy.load"): "maps ft's own saved .npy arrays (owner-only folder) with allow_pickle off",
     ("local_models/benchmark.py", "subprocess.run"): "ft bench engine loads a saved prefix state in a new process; constant code",

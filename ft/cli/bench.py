@@ -116,7 +116,7 @@ def bench_map(ctx: typer.Context, items: Annotated[int, typer.Option(help="Items
     run_map(items, Path(".bench/map"), lambda: load_engine(home=home(ctx)))
 
 
-_TUI_START = """
+TUI_FIRST_SCREEN = """
 import asyncio, sys, time
 started = time.perf_counter()
 from tui import make_app
@@ -149,7 +149,7 @@ def bench_tui(items: Annotated[int, typer.Option(help="Items in the library.")] 
                 for n in range(items))
     runs = []
     for _ in range(3):
-        out = subprocess.run([sys.executable, "-c", _TUI_START, str(workdir)], capture_output=True, text=True, check=True)
+        out = subprocess.run([sys.executable, "-c", TUI_FIRST_SCREEN, str(workdir)], capture_output=True, text=True, check=True)
         seconds, rows = out.stdout.split()
         runs.append(float(seconds))
     print(f"ft tui on {items:,} items: process start to first screen (median of 3) "
