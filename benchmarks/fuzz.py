@@ -899,13 +899,13 @@ def one_case(target: Target, data: bytes, forced: bool, workdir: Path) -> Outcom
     return Outcome(problem=problem)
 
 
-def fuzz(target: Target, cases: int, workdir: Path, others: list[bytes]) -> FuzzFigure:
+def fuzz(target: Target, cases: int, workdir: Path, others: list[bytes], fixed: bool = False) -> FuzzFigure:
     """Run ``cases`` hypothesis cases against one importer, recording every crash and going on."""
     figure = FuzzFigure(target.name)
     for seed in target.seeds:  # warm up: first-use imports and caches do not count against the time bound
         one_case(target, seed, True, workdir)
 
-    @settings(max_examples=cases, database=None, derandomize=False, deadline=None, phases=[Phase.explicit, Phase.generate],
+    @settings(max_examples=cases, database=None, derandomize=fixed, deadline=None, phases=[Phase.explicit, Phase.generate],
               suppress_health_check=list(HealthCheck), report_multiple_bugs=False)
     @given(data=target.shaped | damaged(list(target.seeds), others), forced=st.booleans())
     def case(data: bytes, forced: bool) -> None:
@@ -928,12 +928,15 @@ def fuzz(target: Target, cases: int, workdir: Path, others: list[bytes]) -> Fuzz
     return figure
 
 
-def run(cases_per_importer: int, only: list[str] | None = None) -> list[FuzzFigure]:
-    """Fuzz every importer (or those named in ``only``) with ``cases_per_importer`` cases each."""
+def run(cases_per_importer: int, only: list[str] | None = None, fixed: bool = False) -> list[FuzzFigure]:
+    """Fuzz every importer (or those named in ``only``) with ``cases_per_importer`` cases each.
+
+    ``fixed`` draws the same cases every run (the test suite: CI must not fail on a case that
+    happened to be drawn today); otherwise each run explores new ones (``make stress``)."""
     chosen = [t for t in targets() if not only or t.name in only]
     others = [seed for t in targets() for seed in t.seeds]
     with quiet(), tempfile.TemporaryDirectory(prefix="ft-fuzz-") as tmp:
-        return [fuzz(target, cases_per_importer, Path(tmp), others) for target in chosen]
+        return [fuzz(target, cases_per_importer, Path(tmp), others, fixed) for target in chosen]
 
 
 @contextmanager

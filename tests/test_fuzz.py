@@ -22,7 +22,7 @@ CASES = 1000
 
 @pytest.mark.parametrize("importer", [t.name for t in fuzz.targets()])
 def test_importer_survives_fuzzing(importer, tmp_path):
-    (figure,) = fuzz.run(CASES, only=[importer])
+    (figure,) = fuzz.run(CASES, only=[importer], fixed=True)
     assert figure.crashes == 0, "\n".join(f"{crash.line()} (input: {crash.save(tmp_path)})" for crash in figure.examples)
     assert figure.cases >= CASES
     # The inputs reach the parser both ways: some are read into records, some are refused.
@@ -115,7 +115,9 @@ REGRESSIONS = [
     ("html", b'<html><head><meta name="author" content="R' + b"-" * 200_000 + b'uth"></head><body><p>x</p></body></html>'),
     ("html", b'<html><head><script type="application/ld+json">{"@context": "https://schema.org", "@type": "Article", '
              b'"author": {"@type": "Person", "name": "R' + b"-" * 200_000 + b'uth"}}</script></head><body><p>x</p></body></html>'),
-    ("netscape-bookmarks", b"<!DOCTYPE NETSCAPE-Bookmark-file-1>\n<![[[[[["),  # html.parser's AssertionError
+    # an attribute name lxml's parser accepts but cannot set again (ValueError when its long value was cut)
+    ("html", b'<html><head><title>T</title></head><body><p {"a":="' + b"x" * 3000 + b'">Readable text.</p></body></html>'),
+    ("netscape-bookmarks", b"<!DOCTYPE NETSCAPE-Bookmark-file-1>\n<![[[[["),  # html.parser's AssertionError
     ("feed", b'<rss version="2.0"><channel><item><title>a &#x110000; b</title><guid>1</guid></item></channel></rss>'),
 ]
 

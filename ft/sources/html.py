@@ -8,6 +8,7 @@ from the page's metadata.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 
 import trafilatura
@@ -22,6 +23,7 @@ NAME = "html"
 
 _MARKERS = ("<!doctype html", "<html", "<head", "<body")
 _META_CHARS = 2_000  # the longest string metadata extraction sees: see _metadata
+_VALID_NAME = re.compile(r"[A-Za-z_][\w.-]*(:[A-Za-z_][\w.-]*)?")
 
 
 def sniff(inp: Input) -> bool:
@@ -65,7 +67,8 @@ def _metadata(html: str) -> Document | None:
         if element.tail:
             element.tail = element.tail[:_META_CHARS]
         for key, value in element.attrib.items():
-            element.set(key, value[:_META_CHARS])
+            if len(value) > _META_CHARS and _VALID_NAME.fullmatch(key):  # lxml cannot set a mangled name
+                element.set(key, value[:_META_CHARS])
     return trafilatura.extract_metadata(tree)
 
 
