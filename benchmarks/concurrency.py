@@ -54,8 +54,7 @@ def _writer(home: str, seconds: float, out: str) -> None:
     with ft.Library(home) as lib:
         while time.monotonic() < end:
             batch = Path(home) / f"batch{batches}.jsonl"
-            write_items(batch, 100, words, rng)
-            batch.write_text(batch.read_text().replace('"source_id": "s', f'"source_id": "b{batches}-'))
+            write_items(batch, 100, words, rng, prefix=f"b{batches}-")
             try:
                 items += lib.import_path(batch).added
                 chunks += lib.embed().embedded

@@ -126,9 +126,7 @@ def prepare_import(home: Path, scratch: Path) -> None:
     rng = random.Random(11)
     words = vocabulary(3000, rng)
     for part in range(8):
-        write_items(source / f"part{part}.jsonl", 2500, words, rng)
-        lines = (source / f"part{part}.jsonl").read_text().replace('"source_id": "s', f'"source_id": "p{part}-')
-        (source / f"part{part}.jsonl").write_text(lines)
+        write_items(source / f"part{part}.jsonl", 2500, words, rng, prefix=f"p{part}-")
 
 
 def prepare_embed(home: Path, scratch: Path) -> None:

@@ -61,9 +61,7 @@ def run(items: int, workdir: Path, queries: int = 100) -> None:
     words = vocabulary(20_000, rng)
     parts = 10
     for part in range(parts):
-        path = source / f"part{part}.jsonl"
-        write_items(path, items // parts, words, rng)
-        path.write_text(path.read_text().replace('"source_id": "s', f'"source_id": "p{part}-'))
+        write_items(source / f"part{part}.jsonl", items // parts, words, rng, prefix=f"p{part}-")
     seconds, import_mb, _ = child(["ft.cli", "add", str(source)], home)
     print(f"{items:,} synthetic items (ft JSON Lines, {sum(p.stat().st_size for p in source.iterdir()) / 1e6:.0f} MB)")
     print(f"  {'import (ft add, one process)':<46} {items / seconds:>9,.0f} items/s  ({seconds:.0f} s, peak {import_mb} MB)")

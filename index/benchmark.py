@@ -32,7 +32,8 @@ def vocabulary(size: int, rng: random.Random) -> list[str]:
     return sorted(words)
 
 
-def write_items(path: Path, count: int, words: list[str], rng: random.Random) -> None:
+def write_items(path: Path, count: int, words: list[str], rng: random.Random, prefix: str = "s") -> None:
+    """``count`` synthetic items as ft JSON Lines, their source ids ``<prefix><n>``."""
     weights = [1 / (rank + 1) for rank in range(len(words))]  # Zipf, like real text
     cum = list(_accumulate(weights))
     with path.open("w") as f:
@@ -40,7 +41,7 @@ def write_items(path: Path, count: int, words: list[str], rng: random.Random) ->
             title = " ".join(rng.choices(words, cum_weights=cum, k=rng.randint(4, 10)))
             text = " ".join(rng.choices(words, cum_weights=cum, k=rng.randint(40, 160)))
             f.write(json.dumps({
-                "source": "synthetic", "source_id": f"s{n}", "kind": "post", "title": title, "text": text,
+                "source": "synthetic", "source_id": f"{prefix}{n}", "kind": "post", "title": title, "text": text,
                 "author": f"user{n % 997}", "created_at": f"20{18 + n % 8}-{1 + n % 12:02d}-{1 + n % 28:02d}T12:00:00Z",
             }) + "\n")
 
