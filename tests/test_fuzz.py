@@ -101,6 +101,8 @@ REGRESSIONS = [
     ("pdf", fuzz.targets()[0].seeds[0].replace(b"/FlateDecode", b"/FlateDecodeX")),  # NotImplementedError in pypdf
     ("chrome-bookmarks", json.dumps({"roots": {"bookmark_bar": {}, "a\nb": {"children": ["junk"]}}}).encode()),  # 2-line note
     ("chrome-bookmarks", json.dumps({"roots": {"bookmark_bar": {"children": [{"type": "folder", "children": 7}]}}}).encode()),
+    ("chrome-bookmarks", json.dumps({"roots": {"bookmark_bar": {"children": [  # a date that is an object
+        {"type": "url", "name": "x", "url": "https://a.example/", "date_added": {"a": 1}}]}}}).encode()),
     ("firefox-places", fuzz.places_db(fuzz.PLACES_SCHEMAS[0], PLACE, [  # a date past year 9999
         {"id": 2, "type": 1, "fk": 1, "parent": 0, "title": "t", "dateAdded": 2**62}])),
     ("firefox-places", fuzz.places_db(fuzz.PLACES_SCHEMAS[1], PLACE, [  # a folder titled by a number

@@ -60,7 +60,7 @@ def parse_chrome(inp: Input) -> Iterator[Record | Skipped]:
         if node.get("type") == "url":
             try:
                 added = _WEBKIT_EPOCH + timedelta(microseconds=int(node.get("date_added") or 0))
-            except (ValueError, OverflowError):
+            except (TypeError, ValueError, OverflowError):  # not a number of microseconds
                 added = None
             yield _bookmark(where, node.get("url"), node.get("name"), folder, added)
         for n, child in enumerate(_children(node)):
