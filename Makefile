@@ -56,7 +56,7 @@ bench: install
 	$(FT) bench tui
 
 # The hardening figures (README "Reliability"): SIGKILL 20x per writing command, a minute of
-# writer + readers, 1,000 fuzz cases per importer, a 1,000,000-item library. About 40 minutes.
+# writer + readers, 1,000 fuzz cases per importer, a 1,000,000-item library. About 25 minutes.
 stress: install
 	$(BIN)/python -m benchmarks all
 
