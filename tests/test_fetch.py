@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from http.server import BaseHTTPRequestHandler
 
 import pytest
 from fpdf import FPDF
@@ -11,7 +10,7 @@ from fpdf import FPDF
 import ft
 from ft.errors import SourceError
 from ft.fetch import Fetcher
-from tests.servers import serving
+from tests.servers import Handler, serving
 
 ATOM = """<?xml version="1.0" encoding="UTF-8"?>
 <feed xmlns="http://www.w3.org/2005/Atom">
@@ -50,7 +49,7 @@ ATOM_FEED = """<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><t
 <updated>2025-02-01T08:00:00Z</updated><content type="html">&lt;p&gt;A night in the fridge builds flavour.&lt;/p&gt;</content></entry></feed>"""
 
 
-class Fake(BaseHTTPRequestHandler):
+class Fake(Handler):
     pdf = _pdf()
     feed_requests: list[str] = []
     searches: list[str] = []
@@ -81,24 +80,11 @@ class Fake(BaseHTTPRequestHandler):
             "/pdf/2512.24601": (200, "application/pdf", self.pdf),
         }
         if self.path == "/to-metadata":
-            self.send_response(302)
-            self.send_header("location", "http://169.254.169.254/latest/meta-data")
-            self.end_headers()
-            return
+            return self.redirect(302, "http://169.254.169.254/latest/meta-data")
         if self.path == "/to-page":
-            self.send_response(301)
-            self.send_header("location", "/page.html")
-            self.end_headers()
-            return
+            return self.redirect(301, "/page.html")
         status, kind, body = routes.get(self.path, (404, "text/plain", b"no"))
-        self.send_response(status)
-        self.send_header("content-type", kind)
-        self.send_header("content-length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args) -> None:
-        pass
+        self.reply(status, body, kind)
 
 
 @pytest.fixture(scope="module")

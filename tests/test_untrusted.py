@@ -14,7 +14,6 @@ import os
 import socket
 import subprocess
 import sys
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -23,7 +22,7 @@ import pytest
 import ft
 from ft.errors import SourceError
 from ft.fetch import Fetcher
-from tests.servers import serving
+from tests.servers import Handler, serving
 
 ROOT = Path(__file__).resolve().parents[1]
 SERVER_NAME = "ft-test-server.test"  # the only host the fetcher is allowed to reach in these tests
@@ -57,7 +56,7 @@ PAGE = (b"<html><head><title>A page about KV caches</title></head><body><article
         b"</article></body></html>")
 
 
-class _Redirector(BaseHTTPRequestHandler):
+class _Redirector(Handler):
     """``/to?u=LOCATION`` answers 302 to LOCATION; ``/ok`` is the page a refused hop must never reach."""
 
     hits: list[str] = []
@@ -66,22 +65,10 @@ class _Redirector(BaseHTTPRequestHandler):
         _Redirector.hits.append(self.path)
         parts = urlsplit(self.path)
         if parts.path == "/to":
-            self.send_response(302)
-            self.send_header("location", parse_qs(parts.query)["u"][0])
-            self.send_header("content-length", "0")
-            self.end_headers()
-            return
-        body, kind = b"secret from a local service", "text/plain"
+            return self.redirect(302, parse_qs(parts.query)["u"][0])
         if parts.path == "/page.html":
-            body, kind = PAGE, "text/html"
-        self.send_response(200 if parts.path in ("/ok", "/page.html") else 404)
-        self.send_header("content-type", kind)
-        self.send_header("content-length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args) -> None:
-        pass
+            return self.reply(200, PAGE, "text/html")
+        self.reply(200 if parts.path == "/ok" else 404, b"secret from a local service")
 
 
 @pytest.fixture(scope="module")
