@@ -59,6 +59,7 @@ from ft import sources
 from ft.errors import FtError, SourceError
 from ft.feeds import parse_feed
 from index.records import Record, Skipped
+from tests.documents import NETSCAPE, RSS, TELEGRAM
 
 __all__ = ["CASE_SECONDS", "CaseTimeout", "Crash", "FuzzFigure", "Outcome", "Target", "damaged", "judge", "main", "one_case",
            "places_db", "run", "targets", "time_bound"]
@@ -676,30 +677,10 @@ CHROME = {"checksum": "x", "version": 1, "roots": {
              "date_added": "13380000000000000"}]},
         {"type": "url", "name": "settings", "url": "chrome://settings"}]},
     "other": {"children": [], "name": "Other", "type": "folder"}}}
-NETSCAPE = """<!DOCTYPE NETSCAPE-Bookmark-file-1>
-<META HTTP-EQUIV="Content-Type" CONTENT="text/html; charset=UTF-8">
-<TITLE>Bookmarks</TITLE><H1>Bookmarks</H1>
-<DL><p>
-  <DT><H3 ADD_DATE="1700000000">Reading &amp; papers</H3>
-  <DL><p>
-    <DT><A HREF="https://www.example.org/post?utm_campaign=z&id=3" ADD_DATE="1700000100">A post &lt;on&gt; caches</A>
-    <DT><A HREF="javascript:void(0)">bookmarklet</A>
-  </DL><p>
-  <DT><A HREF="https://twitter.com/user/status/5">a tweet</A>
-</DL><p>
-"""
 OPML = """<?xml version="1.0"?><opml version="2.0"><head><title>Feeds</title></head><body>
   <outline text="kernels" type="rss" xmlUrl="https://kernels.example/rss.xml" htmlUrl="https://kernels.example/"/>
   <outline text="group"><outline text="bread" title="Bread" type="rss" xmlUrl="https://bread.example/atom.xml"/></outline>
   <outline text="bad" type="rss" xmlUrl="javascript:alert(1)"/></body></opml>
-"""
-RSS = """<?xml version="1.0"?><rss version="2.0"><channel><title>Kernel Notes</title>
-<item><guid>k-1</guid><title>Tiling a matmul</title><link>https://kernels.example/tiling?utm_source=rss</link>
-<description>&lt;p&gt;Shared memory tiles cut &lt;b&gt;global&lt;/b&gt; reads.&lt;/p&gt;</description>
-<pubDate>Mon, 06 Jan 2025 10:00:00 GMT</pubDate></item>
-<item><guid>k-2</guid><title>Warp shuffles</title><link>https://kernels.example/shuffle</link>
-<description>Registers move between lanes without shared memory.</description></item>
-</channel></rss>
 """
 ATOM = """<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>Bread</title>
 <entry><id>tag:bread,1</id><title>Cold retard</title><link href="https://bread.example/retard"/>
@@ -740,26 +721,6 @@ okay hi everyone thanks for coming to the last slot
 so this talk is about making small models fast
 so this talk is about making small models fast
 on the kind of laptop you already own.
-"""
-TELEGRAM = """Kernel Notes
-812 subscribers
-12 photos
-40 links
-Notes on GPU kernels.
-
-#gpu
-Download Telegram
-Flash attention without tears
-
-FlashAttention tiles the softmax so the attention matrix never hits HBM.
-
-Full story
-1.2K views 14:03
-Why int4 needs group scales
-
-Group-wise scales keep outliers from ruining a whole row.
-
-Full story
 """
 BLOG = """Category: systems
 

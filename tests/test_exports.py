@@ -14,6 +14,7 @@ from ft import sources
 from ft.sources.base import Input
 from ft.urls import canonical_url
 from index import Record, Skipped
+from tests.documents import NETSCAPE
 
 TWEET = {
     "id": "1861234567890123456", "created_at": "Wed Oct 10 20:19:24 +0000 2025",
@@ -105,17 +106,7 @@ def test_chrome_bookmarks(tmp_path):
 
 
 def test_netscape_bookmarks_html(tmp_path):
-    path = write(tmp_path, "bookmarks.html", """<!DOCTYPE NETSCAPE-Bookmark-file-1>
-<META HTTP-EQUIV="Content-Type" CONTENT="text/html; charset=UTF-8">
-<TITLE>Bookmarks</TITLE><H1>Bookmarks</H1>
-<DL><p>
-  <DT><H3 ADD_DATE="1700000000">Reading &amp; papers</H3>
-  <DL><p>
-    <DT><A HREF="https://www.example.org/post?utm_campaign=z&id=3" ADD_DATE="1700000100">A post &lt;on&gt; caches</A>
-    <DT><A HREF="javascript:void(0)">bookmarklet</A>
-  </DL><p>
-  <DT><A HREF="https://twitter.com/user/status/5">a tweet</A>
-</DL><p>""")
+    path = write(tmp_path, "bookmarks.html", NETSCAPE)
     assert sources.detect(Input(path)).name == "netscape-bookmarks"
     records, skipped = split(sources.read(path))
     assert [r.title for r in records] == ["A post <on> caches", "a tweet"]

@@ -10,6 +10,7 @@ from fpdf import FPDF
 import ft
 from ft.errors import SourceError
 from ft.fetch import Fetcher
+from tests.documents import ATOM_FEED, RSS
 from tests.servers import Handler, serving
 
 ATOM = """<?xml version="1.0" encoding="UTF-8"?>
@@ -36,17 +37,6 @@ def _pdf() -> bytes:
                          "spawns sub-calls over zebrafish-sized chunks.")
     return bytes(pdf.output())
 
-
-RSS = """<?xml version="1.0"?><rss version="2.0"><channel><title>Kernel Notes</title>
-<item><guid>k-1</guid><title>Tiling a matmul</title><link>https://kernels.example/tiling?utm_source=rss</link>
-<description>&lt;p&gt;Shared memory tiles cut &lt;b&gt;global&lt;/b&gt; reads.&lt;/p&gt;</description>
-<pubDate>Mon, 06 Jan 2025 10:00:00 GMT</pubDate></item>
-<item><guid>k-2</guid><title>Warp shuffles</title><link>https://kernels.example/shuffle</link>
-<description>Registers move between lanes without shared memory.</description></item>
-</channel></rss>"""
-ATOM_FEED = """<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>Bread</title>
-<entry><id>tag:bread,1</id><title>Cold retard</title><link href="https://bread.example/retard"/>
-<updated>2025-02-01T08:00:00Z</updated><content type="html">&lt;p&gt;A night in the fridge builds flavour.&lt;/p&gt;</content></entry></feed>"""
 
 
 class Fake(Handler):

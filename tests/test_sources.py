@@ -12,29 +12,7 @@ from ft import sources
 from ft.errors import FormatError, SourceError
 from ft.sources.base import Input
 from index import Record, Skipped
-
-TELEGRAM = """\
-Kernel Notes
-812 subscribers
-12 photos
-40 links
-Notes on GPU kernels.
-
-#gpu
-Download Telegram
-Flash attention without tears
-
-FlashAttention tiles the softmax so the attention matrix never hits HBM.
-It trades recomputation for memory traffic.
-
-Full story
-1.2K views 14:03
-Why int4 needs group scales
-
-Group-wise scales keep outliers from ruining a whole row.
-
-Full story
-"""
+from tests.documents import TELEGRAM
 
 BLOG = """\
 Category: systems
