@@ -45,7 +45,7 @@ def _locked(exc: BaseException) -> bool:
 
 def _writer(home: str, seconds: float, out: str) -> None:
     import ft
-    from index.benchmark import vocabulary, write_items
+    from benchmarks.storage import vocabulary, write_items
 
     rng = random.Random(5)
     words = vocabulary(3000, rng)

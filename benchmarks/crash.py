@@ -118,7 +118,7 @@ def _checked(result: subprocess.CompletedProcess) -> None:
 
 def prepare_import(home: Path, scratch: Path) -> None:
     """The demo library is there already; the killed import adds 20,000 synthetic items."""
-    from index.benchmark import vocabulary, write_items
+    from benchmarks.storage import vocabulary, write_items
 
     _checked(ft(home, "add", str(DEMO)))
     source = scratch / "import"

@@ -275,9 +275,7 @@ RISKY = ("eval", "exec", "compile", "__import__", "importlib.import_module", "os
 ALLOWED = {  # (file, call): why it cannot run content
     ("ft/__init__.py", "importlib.import_module"): "lazy exports: the module name comes from ft's own _LAZY table",
     ("ft/cli/bench.py", "subprocess.run"): "ft bench tui times a fresh interpreter running ft's constant TUI_FIRST_SCREEN code",
-    ("index/benchmark.py", "subprocess.run"): "ft bench import runs the installed ft binary on generated files",
     ("index/vectors.py", "numpy.load"): "maps ft's own saved .npy arrays (owner-only folder) with allow_pickle off",
-    ("local_models/benchmark.py", "subprocess.run"): "ft bench engine loads a saved prefix state in a new process; constant code",
     ("tui/app.py", "webbrowser.open"): "opens an item's link on a key press, only when it starts with http:// or https://",
 }
 

@@ -10,7 +10,7 @@ import pytest
 import ft
 import index.vectors as vectors
 from index import Record
-from index.benchmark import store_random_vectors
+from benchmarks.storage import store_random_vectors
 from index.vectors import VectorIndex
 
 

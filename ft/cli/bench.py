@@ -41,7 +41,7 @@ def bench_import(
     workdir: Annotated[Path, typer.Option(help="Scratch folder (replaced).")] = Path(".bench/import"),
 ) -> None:
     """Import rate, peak memory and keyword-search latency at library scale."""
-    from index.benchmark import run
+    from benchmarks.storage import run
 
     if not run(items, queries, workdir):
         raise typer.Exit(1)
@@ -50,7 +50,7 @@ def bench_import(
 @bench_app.command("embed")
 def bench_embed(ctx: typer.Context, rounds: Annotated[int, typer.Option(help="Interleaved rounds.")] = 2) -> None:
     """Embedding throughput (ONNX int8 vs sentence-transformers) and their agreement."""
-    from index.benchmark import run_embedding
+    from benchmarks.storage import run_embedding
 
     texts = [p for name in ("channel-preview.txt", "links-roundup.txt", "talk-transcript.txt") for p in
              _demo(name).read_text().split("\n\n") if len(p.strip()) > 40]
@@ -65,7 +65,7 @@ def bench_search(
     workdir: Annotated[Path, typer.Option(help="Scratch folder (replaced).")] = Path(".bench/vectors"),
 ) -> None:
     """Semantic and hybrid search latency at scale, against a Python loop over stored vectors."""
-    from index.benchmark import run_vectors
+    from benchmarks.storage import run_vectors
 
     run_vectors(home(ctx) / "models", chunks, queries, workdir)
 
@@ -74,7 +74,7 @@ def bench_search(
 def bench_classify(ctx: typer.Context) -> None:
     """The classification cascade against a naive create_chat_completion loop, on the labelled demo items."""
     import ft
-    from ft.benchmark import run_classify
+    from benchmarks.tasks import run_classify
     from ft.taxonomy import load_taxonomies
     from local_models import Registry, load_engine
 
@@ -94,7 +94,7 @@ def bench_summarize() -> None:
     import shutil
 
     import ft
-    from ft.benchmark import long_transcript, run_summarize
+    from benchmarks.tasks import long_transcript, run_summarize
 
     workdir = Path(".bench/summarize")
     shutil.rmtree(workdir, ignore_errors=True)
@@ -109,7 +109,7 @@ def bench_summarize() -> None:
 @bench_app.command("map")
 def bench_map(ctx: typer.Context, items: Annotated[int, typer.Option(help="Items on the map.")] = 50_000) -> None:
     """ft viz map at scale: cluster, name, draw HTML and PNG; then again with cached names."""
-    from ft.benchmark import run_map
+    from benchmarks.tasks import run_map
     from local_models import load_engine
 
     print(f"the map of {items:,} items")
@@ -165,7 +165,7 @@ def bench_engine(
 ) -> None:
     """Decode speed, speculation, prefix reuse, draft model and memory of the llama.cpp engine."""
     from local_models import Registry
-    from local_models.benchmark import run
+    from benchmarks.engine import run
 
     model = Registry(home(ctx)).path("gemma3-270m")
     document = _demo("channel-preview.txt").read_text()

@@ -25,9 +25,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from .engine import GenerateOptions
-from .llama_api import require_llama
-from .llama_engine import LlamaEngine
+from local_models.engine import GenerateOptions
+from local_models.llama_api import require_llama
+from local_models.llama_engine import LlamaEngine
 
 __all__ = ["run"]
 
@@ -254,7 +254,7 @@ def bench_memory(model: Path) -> None:
 
 def run(model: Path, document: str, examples: list[str], items: list[str], workdir: Path, rounds: int = 3,
         sections: tuple[str, ...] = ("decode", "lookup", "prefix", "draft", "memory")) -> None:
-    from .quantize import quantize
+    from local_models.quantize import quantize
 
     workdir.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()

@@ -18,7 +18,7 @@ import sys
 import time
 from pathlib import Path
 
-from .db import atomic
+from index.db import atomic
 
 
 SYLLABLES = "ka lo mi ne ru sa te vo zu pi an el or ix um qua dre sto fli gen".split()
@@ -101,7 +101,7 @@ def run_embedding(texts: list[str], cache_dir: Path, rounds: int = 2) -> None:
     """Throughput of the default ONNX int8 embedder against plain ``SentenceTransformer.encode``."""
     import numpy as np
 
-    from .embedders import OnnxEmbedder, SentenceTransformerEmbedder
+    from index.embedders import OnnxEmbedder, SentenceTransformerEmbedder
 
     ours, reference = OnnxEmbedder(cache_dir=cache_dir), SentenceTransformerEmbedder()
     ours.embed(texts[:8]), reference.embed(texts[:8])  # warm both
@@ -137,11 +137,11 @@ def run_vectors(cache_dir: Path, chunks: int = 100_000, queries: int = 200, work
 
     import ft
 
-    from .embedders import OnnxEmbedder
-    from .hybrid import hybrid_search
-    from .items import Filters
-    from .records import Record
-    from .vectors import VectorIndex, dequantize
+    from index.embedders import OnnxEmbedder
+    from index.hybrid import hybrid_search
+    from index.items import Filters
+    from index.records import Record
+    from index.vectors import VectorIndex, dequantize
 
     rng = random.Random(11)
     shutil.rmtree(workdir, ignore_errors=True)
@@ -189,7 +189,7 @@ def store_random_vectors(db, embedder, count: int, block: int = 100_000):
     Returns the first block's float vectors (queries near stored ones)."""
     import numpy as np
 
-    from .vectors import quantize
+    from index.vectors import quantize
 
     rng, first = np.random.default_rng(3), None
     for start in range(1, count + 1, block):

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from index import Filters
 
-from . import classify as classifying
-from .taxonomy import Taxonomy
+from ft import classify as classifying
+from ft.taxonomy import Taxonomy
 
 __all__ = ["run_classify"]
 
@@ -81,7 +81,7 @@ def long_transcript(sources: list[str], size: int = 260_000) -> str:
 
 
 def run_summarize(lib, transcript_path: Path, question: str) -> None:
-    from . import reading
+    from ft import reading
 
     started = time.perf_counter()
     lib.import_path(transcript_path)
@@ -118,10 +118,10 @@ def run_map(items: int, workdir: Path, engine_factory) -> None:
 
     import ft
 
-    from .ideamap import build_map
-    from .mapdraw import to_html, to_png
+    from ft.ideamap import build_map
+    from ft.mapdraw import to_html, to_png
 
-    from index.benchmark import _accumulate, vocabulary
+    from benchmarks.storage import _accumulate, vocabulary
     from index.records import Record
     from index.vectors import quantize
 
