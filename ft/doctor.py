@@ -17,6 +17,7 @@ from pathlib import Path
 
 from . import __version__
 from .config import default_home
+from .errors import FtError
 
 __all__ = ["Check", "diagnose"]
 
@@ -132,7 +133,32 @@ def _model_checks(home: Path) -> list[Check]:
     return checks
 
 
-def _backend_checks() -> list[Check]:
+def _llama_checks(home: Path) -> list[Check]:
+    """The llama.cpp build's instruction sets, and whether it decodes on this CPU (probed in a child)."""
+    from local_models import health
+    from local_models.llama_api import require_llama
+    from local_models.portable_build import rebuild_command
+    from local_models.registry import DEFAULT_MODEL, Registry
+
+    C = require_llama()  # loading the library runs no kernel; only decoding can crash
+    gpu = "GPU offload built in" if C.llama_supports_gpu_offload() else "CPU only"
+    sets = "; ".join(health.instruction_sets(C.llama_print_system_info().decode()))
+    checks = [Check("backends", "llama.cpp build", True, f"{gpu}; {sets}")]
+    registry = Registry(home)
+    if not registry.info(DEFAULT_MODEL).available:
+        return checks
+    try:
+        verdict = health.check(home, registry.path(DEFAULT_MODEL))
+    except FtError as exc:
+        return checks + [Check("backends", "llama.cpp on this CPU", False, str(exc), rebuild_command())]
+    detail = (f"{health.PROBE_TOKENS}-token decode at {verdict.tokens_per_second} tok/s in a child process"
+              if verdict.ok else verdict.cause)
+    checks.append(Check("backends", "llama.cpp on this CPU", verdict.ok, f"{detail} (checked {verdict.checked_at})",
+                        "" if verdict.ok else rebuild_command()))
+    return checks
+
+
+def _backend_checks(home: Path) -> list[Check]:
     checks = []
     if _version("onnxruntime"):
         import onnxruntime
@@ -142,10 +168,7 @@ def _backend_checks() -> list[Check]:
     else:
         checks.append(Check("backends", "onnxruntime providers", False, "onnxruntime missing", "pip install onnxruntime"))
     if _version("llama-cpp-python"):
-        from local_models.llama_api import require_llama
-
-        gpu = bool(require_llama().llama_supports_gpu_offload())
-        checks.append(Check("backends", "llama.cpp", True, f"GPU offload {'available' if gpu else 'not built in (CPU only)'}"))
+        checks += _llama_checks(home)
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     checks.append(Check("backends", "chromium", chromium is not None, chromium or "missing — needed by ft sync x",
                         "apt-get install chromium"))
@@ -156,4 +179,4 @@ def diagnose(db_path: Path | None = None) -> list[Check]:
     """Every check, in the order they are shown."""
     db_path = db_path or default_home() / "library.db"
     return (_library_checks(db_path) + _runtime_checks() + _package_checks() + _model_checks(db_path.parent)
-            + _backend_checks())
+            + _backend_checks(db_path.parent))

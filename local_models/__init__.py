@@ -12,6 +12,7 @@ from pathlib import Path
 from ft.config import default_home, load_settings
 
 from .engine import Completion, Engine, GenerateOptions
+from .health import require_healthy
 from .registry import DEFAULT_MODEL, ModelInfo, Registry
 
 __all__ = ["Completion", "DEFAULT_MODEL", "Engine", "GenerateOptions", "ModelInfo", "Registry", "load_engine"]
@@ -45,6 +46,7 @@ def load_engine(
     else:
         info = registry.info(name)
         path, family, instruct = registry.path(name), info.family, info.instruct
+    require_healthy(home, registry.path(DEFAULT_MODEL) if registry.info(DEFAULT_MODEL).available else path)
     draft = draft or settings.models.get("draft")
     draft_path = None
     if draft:

@@ -14,7 +14,8 @@ into a folder named by a hash of (version, flags, Python, platform) and reused
 only from there.
 
     python local_models/portable_build.py cmake-args   # the flags for this CPU
-    python local_models/portable_build.py install      # build once per key, install
+    python local_models/portable_build.py install      # build once per key, install (make does this)
+    python -m local_models.portable_build install --force   # where ft is installed: rebuild now
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ import subprocess
 import sys
 import sysconfig
 import tomllib
+from importlib import metadata
 from pathlib import Path
 
 PACKAGE = "llama-cpp-python"
@@ -71,10 +73,13 @@ def cmake_args(flags: set[str], machine: str | None = None) -> list[str]:
 
 
 def pinned_version(pyproject: Path = PYPROJECT) -> str:
-    """The llama-cpp-python version ft pins, read from pyproject.toml (one place to change it)."""
-    deps = tomllib.loads(pyproject.read_text())["project"]["dependencies"]
+    """The llama-cpp-python version ft pins: pyproject.toml in a checkout, else the installed ft's metadata."""
+    if pyproject.is_file():
+        deps = tomllib.loads(pyproject.read_text())["project"]["dependencies"]
+    else:
+        deps = metadata.requires("ft") or []
     for dep in deps:
-        match = re.fullmatch(rf"{PACKAGE}\s*==\s*([\w.]+)", dep.strip())
+        match = re.match(rf"{PACKAGE}\s*==\s*([\w.]+)", dep.strip())
         if match:
             return match.group(1)
     raise SystemExit(f"{pyproject}: no '{PACKAGE}==VERSION' dependency")
@@ -93,8 +98,8 @@ def wheel_dir(key: str) -> Path:
 
 
 def rebuild_command() -> str:
-    """The one command that replaces the installed llama.cpp with a portable build."""
-    return f"python {Path('local_models') / 'portable_build.py'} install --force"
+    """The one command that replaces the installed llama.cpp with a portable build, in this environment."""
+    return f"{sys.executable} -m local_models.portable_build install --force"
 
 
 def install(force: bool = False) -> Path:

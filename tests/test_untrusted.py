@@ -274,7 +274,9 @@ RISKY = ("eval", "exec", "compile", "__import__", "importlib.import_module", "os
          "torch.load", "numpy.load", "webbrowser.open")  # a name, or the start of a family of names
 ALLOWED = {  # (file, call): why it cannot run content
     ("ft/__init__.py", "importlib.import_module"): "lazy exports: the module name comes from ft's own _LAZY table",
-    ("ft/cli/bench.py", "subprocess.run"): "ft bench tui times a fresh interpreter running ft's constant TUI_FIRST_SCREEN code",
+    ("ft/cli/bench.py", "subprocess.run"): "ft bench runs python -m benchmarks of the checkout, the user's arguments as argv",
+    ("local_models/health.py", "subprocess.run"): "the engine check decodes in a child: python -m local_models.health MODEL, constant code",
+    ("local_models/portable_build.py", "subprocess.run"): "pip wheel/install of the pinned llama-cpp-python; argv lists, no content",
     ("index/vectors.py", "numpy.load"): "maps ft's own saved .npy arrays (owner-only folder) with allow_pickle off",
     ("tui/app.py", "webbrowser.open"): "opens an item's link on a key press, only when it starts with http:// or https://",
 }
