@@ -61,7 +61,7 @@ bench: install
 # The hardening figures (README "Reliability"): SIGKILL 20x per writing command, a minute of
 # writer + readers, 1,000 fuzz cases per importer, a 1,000,000-item library. About 25 minutes.
 stress: install
-	$(BIN)/python -m benchmarks all
+	$(FT) bench stress
 
 clean:
 	rm -rf $(VENV) $(DEMO) .bench .pytest_cache

@@ -1,41 +1,165 @@
-"""``python -m benchmarks [crash|concurrency|fuzz|scale|all]``: the hardening figures (``make stress``).
+"""``python -m benchmarks NAME``: ft's figures, each beside its baseline in one run (``ft bench NAME``).
 
-Run from a source checkout (it uses the demo library and the fake x.com of the
-tests). Exits 1 when a figure misses its target: items lost, duplicates,
-incomplete resumes, integrity failures, "database is locked" or importer crashes.
+engine, import, embed, search, classify, summarize, map and tui print aligned
+rows, or with ``--json`` one JSON document (``benchmarks.figures``). ``stress``
+(``make stress``) runs the hardening parts, crash, concurrency, fuzz and scale,
+and exits 1 when a figure misses its target: items lost, duplicates, incomplete
+resumes, integrity failures, "database is locked" or importer crashes.
+Run from a source checkout: the benches read the demo library.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import shutil
 import sys
 from pathlib import Path
 
+from .figures import measuring
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
-    parser.add_argument("part", nargs="?", default="all", choices=["crash", "concurrency", "fuzz", "scale", "all"])
-    parser.add_argument("--kills", type=int, default=20, help="SIGKILLs per command (crash)")
-    parser.add_argument("--commands", default="import,sync-x,embed,classify", help="which commands to kill (crash)")
-    parser.add_argument("--seconds", type=float, default=60, help="how long writer and readers run (concurrency)")
-    parser.add_argument("--cases", type=int, default=1000, help="fuzz cases per importer")
-    parser.add_argument("--items", type=int, default=1_000_000, help="items in the synthetic library (scale)")
-    parser.add_argument("--workdir", type=Path, default=Path(".bench/stress"), help="scratch folder (replaced)")
-    args = parser.parse_args(argv)
-    args.workdir.mkdir(parents=True, exist_ok=True)
+DEMO = Path(__file__).resolve().parent.parent / "demo" / "library"
+TOPICS = ["speculative decoding", "KV caches", "NPU inference", "int4 quantization", "RLHF reward models",
+          "vector search", "SQLite WAL", "robot arms", "GPU kernels", "long-context summarization"]
+FORMS = ["A new paper on {}", "Released: an open-source library for {}", "Why I think {} is overrated",
+         "Launching our product for {} today", "How to get started with {}", "{} in the news this week",
+         "Can anyone explain {} to me?", "Benchmarks of {} on a laptop", "Notes from a talk on {}",
+         "A thread on the history of {}", "Tutorial: {} from scratch", "Hot take on {}",
+         "Survey of {} methods", "What broke when we shipped {}", "Ask me anything about {}",
+         "A reading list for {}", "The maths behind {}", "Lessons from a year of {}",
+         "A visual guide to {}", "Job post: engineer for {}"]
+
+
+def _home() -> Path:
+    from ft.config import default_home
+
+    return default_home()
+
+
+def _model() -> Path:
+    """The shipped Gemma 3 270M, after the engine check: a build that crashes is refused, not run."""
+    from local_models import DEFAULT_MODEL, Registry
+    from local_models.health import require_healthy
+
+    model = Registry(_home()).path(DEFAULT_MODEL)
+    require_healthy(_home(), model)
+    return model
+
+
+def _paragraphs(*names: str) -> list[str]:
+    return [p for name in names for p in (DEMO / name).read_text().split("\n\n") if len(p.strip()) > 40]
+
+
+def bench_engine(out, args) -> bool:
+    from . import engine
+
+    document = (DEMO / "channel-preview.txt").read_text()
+    bookmarks = [json.loads(line)["text"] for line in (DEMO / "bookmarks.jsonl").read_text().splitlines() if line.strip()]
+    entries = [" ".join(p.split())[:240] for p in (DEMO / "links-roundup.txt").read_text().split("\n\n") if len(p) > 200]
+    items = [form.format(topic) for form in FORMS for topic in TOPICS]
+    engine.run(out, _model(), document, bookmarks + entries[:6], items, args.workdir / "engine", args.rounds,
+               tuple(args.only.split(",")))
+    return True
+
+
+def bench_import(out, args) -> bool:
+    from . import storage
+
+    return storage.run(out, args.items or 100_000, args.queries or 300, args.workdir / "import")
+
+
+def bench_embed(out, args) -> bool:
+    from . import storage
+
+    texts = _paragraphs("channel-preview.txt", "links-roundup.txt", "talk-transcript.txt")
+    storage.run_embedding(out, (texts * 8)[:600], _home() / "models", args.rounds)
+    return True
+
+
+def bench_search(out, args) -> bool:
+    from . import storage
+
+    storage.run_vectors(out, _home() / "models", args.items or 100_000, args.queries or 200, args.workdir / "vectors")
+    return True
+
+
+def bench_classify(out, args) -> bool:
+    import ft
+    from ft.taxonomy import load_taxonomies
+    from local_models import load_engine
+
+    from . import tasks
+
+    workdir = args.workdir / "classify"
+    with ft.Library(workdir) as lib:
+        lib.import_path(DEMO)
+        lib.embed()
+        taxonomy = load_taxonomies(workdir, DEMO.parent / "taxonomy.json")["topic"]
+        tasks.run_classify(out, lib, taxonomy, DEMO.parent / "labels.jsonl", _model(), lambda: load_engine(home=_home()))
+    return True
+
+
+def bench_summarize(out, args) -> bool:
+    import ft
+
+    from . import tasks
+
+    workdir = args.workdir / "summarize"
+    shutil.rmtree(workdir, ignore_errors=True)
+    workdir.mkdir(parents=True)
+    texts = [p.read_text() for p in sorted(DEMO.rglob("*")) if p.suffix in (".txt", ".md", ".srt", ".vtt")]
+    transcript = workdir / "four-hours.txt"
+    transcript.write_text(tasks.long_transcript(texts))
+    with ft.Library(workdir / "home") as lib:
+        tasks.run_summarize(out, lib, transcript, "how does speculative decoding verify the draft tokens")
+    return True
+
+
+def bench_map(out, args) -> bool:
+    from local_models import load_engine
+
+    from . import tasks
+
+    tasks.run_map(out, args.items or 50_000, args.workdir / "map", lambda: load_engine(home=_home()))
+    return True
+
+
+def bench_tui(out, args) -> bool:
+    from . import tui
+
+    tui.run(out, args.items or 10_000, args.workdir / "tui")
+    return True
+
+
+BENCHES = {
+    "engine": (bench_engine, "decode speed, speculation, prefix reuse, draft model and memory of the llama.cpp engine"),
+    "import": (bench_import, "import rate, peak memory and keyword-search latency at library scale"),
+    "embed": (bench_embed, "embedding throughput (ONNX int8 vs sentence-transformers) and their agreement"),
+    "search": (bench_search, "semantic and hybrid search latency at scale, against a Python loop over stored vectors"),
+    "classify": (bench_classify, "the classification cascade against a naive create_chat_completion loop"),
+    "summarize": (bench_summarize, "summarize a ≥ 250 KB transcript: cold, then a question and again"),
+    "map": (bench_map, "ft viz map at scale: cluster, name, draw HTML and PNG; then again with cached names"),
+    "tui": (bench_tui, "the TUI's startup: a fresh process to its first screen"),
+}
+
+
+def stress(args) -> bool:
+    """The hardening figures: SIGKILL per writing command, writer + readers, fuzzing, a huge library."""
     ok = True
+    workdir = args.workdir / "stress"
+    workdir.mkdir(parents=True, exist_ok=True)
     if args.part in ("crash", "all"):
         from . import crash
 
         print(f"== crash safety: SIGKILL at a random moment, {args.kills} times per command, then re-run")
-        figures = crash.run(args.commands.split(","), args.kills, args.workdir)
+        figures = crash.run(args.commands.split(","), args.kills, workdir)
         crash.report(figures)
         ok &= all(f.ok for f in figures)
     if args.part in ("concurrency", "all"):
         from . import concurrency
 
         print("== concurrency")
-        roles = concurrency.run(args.seconds, args.workdir)
+        roles = concurrency.run(args.seconds, workdir)
         concurrency.report(roles, args.seconds)
         ok &= not any(r.locked or r.errors for r in roles)
     if args.part in ("fuzz", "all"):
@@ -46,9 +170,52 @@ def main(argv: list[str] | None = None) -> int:
     if args.part in ("scale", "all"):
         from . import scale
 
-        print(f"== scale: {args.items:,} items")
-        scale.run(args.items, args.workdir / "scale")
+        print(f"== scale: {args.items or 1_000_000:,} items")
+        scale.run(args.items or 1_000_000, workdir / "scale")
     print("all figures at their targets" if ok else "SOME FIGURES MISSED THEIR TARGETS")
+    return ok
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="ft bench", description=__doc__.splitlines()[0])
+    names = top.add_subparsers(dest="bench", required=True)
+    for name, (_, about) in BENCHES.items():
+        sub = names.add_parser(name, help=about, description=about)
+        sub.add_argument("--json", action="store_true", help="print one JSON document of the figures, nothing else")
+        sub.add_argument("--workdir", type=Path, default=Path(".bench"), help="scratch folder (parts replaced)")
+        if name in ("import", "search", "map", "tui"):
+            sub.add_argument("--items", type=int, help="items (or stored vectors) in the synthetic library")
+        if name in ("import", "search"):
+            sub.add_argument("--queries", type=int, help="queries to time")
+        if name in ("engine", "embed"):
+            sub.add_argument("--rounds", type=int, default=3 if name == "engine" else 2, help="interleaved rounds")
+        if name == "engine":
+            sub.add_argument("--only", default="decode,lookup,prefix,draft,memory",
+                             help="sections to run: decode,lookup,prefix,draft,memory")
+    sub = names.add_parser("stress", help="the hardening figures (make stress, about 25 minutes)")
+    sub.add_argument("part", nargs="?", default="all", choices=["crash", "concurrency", "fuzz", "scale", "all"])
+    sub.add_argument("--kills", type=int, default=20, help="SIGKILLs per command (crash)")
+    sub.add_argument("--commands", default="import,sync-x,embed,classify", help="which commands to kill (crash)")
+    sub.add_argument("--seconds", type=float, default=60, help="how long writer and readers run (concurrency)")
+    sub.add_argument("--cases", type=int, default=1000, help="fuzz cases per importer")
+    sub.add_argument("--items", type=int, help="items in the synthetic library (scale; default 1,000,000)")
+    sub.add_argument("--workdir", type=Path, default=Path(".bench"), help="scratch folder (parts replaced)")
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    from ft.errors import FtError
+
+    args = parser().parse_args(argv)
+    try:
+        if args.bench == "stress":
+            return 0 if stress(args) else 1
+        run, _ = BENCHES[args.bench]
+        with measuring(args.bench, args.json) as out:
+            ok = run(out, args)
+    except FtError as exc:
+        print(f"Error: {exc}", file=sys.stderr)
+        return 1
     return 0 if ok else 1
 
 

@@ -29,6 +29,8 @@ from local_models.engine import GenerateOptions
 from local_models.llama_api import require_llama
 from local_models.llama_engine import LlamaEngine
 
+from .figures import Figures
+
 __all__ = ["run"]
 
 DECODE_PROMPT = "The history of the printing press begins with"
@@ -37,10 +39,6 @@ LABELS = [" research", " tool", " opinion", " launch", " tutorial", " news", " q
 
 def _median_rate(runs: list[tuple[int, float]]) -> float:
     return statistics.median(n / s for n, s in runs if s > 0)
-
-
-def _row(name: str, value: str, note: str = "") -> None:
-    print(f"  {name:<42} {value:>14}  {note}")
 
 
 # -- 1. decode speed ---------------------------------------------------------------
@@ -93,8 +91,8 @@ def _bare_loop(model: Path, tokens: int) -> Callable[[], tuple[int, float]]:
     return run
 
 
-def bench_decode(model: Path, rounds: int, tokens: int = 128) -> None:
-    print(f"1. decode, Gemma 3 270M, greedy, {tokens} tokens, {rounds} interleaved rounds")
+def bench_decode(out: Figures, model: Path, rounds: int, tokens: int = 128) -> None:
+    out.section(f"1. decode, {model.name}, greedy, {tokens} tokens, {rounds} interleaved rounds")
     ours_engine = LlamaEngine(model, n_ctx=2048, n_threads=2)
 
     def ours() -> tuple[int, float]:
@@ -109,10 +107,12 @@ def bench_decode(model: Path, rounds: int, tokens: int = 128) -> None:
         for name, fn in contenders.items():
             runs[name].append(fn())
     rates = {name: _median_rate(r) for name, r in runs.items()}
-    for name, rate in rates.items():
-        _row(name, f"{rate:.1f} tok/s")
-    _row("ft / create_completion", f"{rates['ft'] / rates['create_completion']:.2f}x", "target ≥ 6x")
-    _row("ft / bare C loop", f"{rates['ft'] / rates['bare C loop']:.2f}x", "target ≥ 0.9x")
+    out.add("create_completion (llama-cpp-python)", rates["create_completion"], "tok/s")
+    out.add("bare C-API loop", rates["bare C loop"], "tok/s")
+    out.add("ft's loop", rates["ft"], "tok/s", baseline="bare C-API loop", baseline_value=rates["bare C loop"],
+            target="≥ 0.95x")
+    out.add("ft's loop", rates["ft"], "tok/s", baseline="create_completion",
+            baseline_value=rates["create_completion"], target="≥ 6x")
     ours_engine.close()
 
 
@@ -130,10 +130,10 @@ def copy_prompts(document: str, count: int) -> list[str]:
     return prompts
 
 
-def bench_prompt_lookup(model: Path, document: str, count: int, tokens: int = 300) -> None:
+def bench_prompt_lookup(out: Figures, model: Path, document: str, count: int, tokens: int = 300) -> None:
     engine = LlamaEngine(model, n_ctx=4096, n_threads=2)
     prompts = copy_prompts(document, count)
-    print(f"2. prompt lookup, copy-heavy: quoting from a {engine.count_tokens(document):,}-token document, "
+    out.section(f"2. prompt lookup, copy-heavy: quoting from a {engine.count_tokens(document):,}-token document, "
           f"{len(prompts)} prompts × {tokens} tokens")
     plain_runs, fast_runs, drafted, accepted, diverged = [], [], 0, 0, []
     for prompt in prompts:
@@ -147,13 +147,12 @@ def bench_prompt_lookup(model: Path, document: str, count: int, tokens: int = 30
             diverged.append(found)
     plain_rate = sum(n for n, _ in plain_runs) / sum(s for _, s in plain_runs)
     fast_rate = sum(n for n, _ in fast_runs) / sum(s for _, s in fast_runs)
-    _row("ft, no speculation", f"{plain_rate:.1f} tok/s")
-    _row("ft, prompt lookup", f"{fast_rate:.1f} tok/s", f"drafts accepted {accepted}/{drafted} ({accepted / max(drafted, 1):.0%})")
-    _row("prompt lookup / no speculation", f"{fast_rate / plain_rate:.2f}x", "target ≥ 1.8x")
-    same = len(prompts) - len(diverged)
-    _row("outputs identical to greedy", f"{same}/{len(prompts)}")
+    out.add("ft, no speculation", plain_rate, "tok/s")
+    out.add("ft, prompt lookup", fast_rate, "tok/s", baseline="no speculation", baseline_value=plain_rate,
+            target="≥ 1.8x", note=f"drafts accepted {accepted}/{drafted} ({accepted / max(drafted, 1):.0%})")
+    out.add("outputs identical to greedy", len(prompts) - len(diverged), f"of {len(prompts)}")
     for index, gap in diverged:
-        _row("  diverged at token", f"{index}", f"logit gap between the two choices {gap:.4f} (a rounding tie)")
+        out.add("  diverged at token", index, note=f"logit gap between the two choices {gap:.4f} (a rounding tie)")
     engine.close()
 
 
@@ -170,11 +169,11 @@ def classify_prefix(examples: list[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def bench_prefix(model: Path, prefix: str, items: list[str], cache_dir: Path, baseline_items: int = 12) -> None:
+def bench_prefix(out: Figures, model: Path, prefix: str, items: list[str], cache_dir: Path, baseline_items: int = 12) -> None:
     shutil.rmtree(cache_dir, ignore_errors=True)  # states from an earlier run would hide the cold cost
     engine = LlamaEngine(model, n_ctx=4096, n_threads=2, cache_dir=cache_dir)
     suffixes = [f"Item: {item}\nLabel:" for item in items]
-    print(f"3. scoring {len(items)} items after a {engine.count_tokens(prefix):,}-token shared prefix, {len(LABELS)} labels")
+    out.section(f"3. scoring {len(items)} items after a {engine.count_tokens(prefix):,}-token shared prefix, {len(LABELS)} labels")
 
     def cold(suffix: str) -> None:
         engine._kv = []
@@ -193,14 +192,17 @@ def bench_prefix(model: Path, prefix: str, items: list[str], cache_dir: Path, ba
     many = len(items) / (time.perf_counter() - start)
     agree = sum(max(range(len(LABELS)), key=a.__getitem__) == max(range(len(LABELS)), key=b.__getitem__)
                 for a, b in zip(sequential, batched))
-    _row("re-evaluate prefix per item", f"{naive:.2f} items/s", f"(measured on {baseline_items} items)")
-    _row("reuse prefix, one item at a time", f"{reuse:.2f} items/s", f"{reuse / naive:.1f}x")
-    _row("reuse prefix, items batched in sequences", f"{many:.2f} items/s", f"{many / naive:.1f}x  target ≥ 4x")
-    _row("same top label, sequential vs batched", f"{agree}/{len(items)}")
+    out.add("re-evaluate prefix per item", naive, "items/s", note=f"(measured on {baseline_items} items)")
+    out.add("reuse prefix, one item at a time", reuse, "items/s", baseline="re-evaluate", baseline_value=naive)
+    out.add("reuse prefix, items batched in sequences", many, "items/s", baseline="re-evaluate",
+            baseline_value=naive, target="≥ 4x")
+    out.add("same top label, sequential vs batched", agree, f"of {len(items)}")
     engine.close()
-    for label, folder in (("a new process, cold cache", cache_dir / "cold"), ("a new process, saved state", cache_dir)):
-        evaluated, seconds = _prefix_in_child(model, prefix, folder)
-        _row(label, f"{seconds:.2f} s", f"prefix tokens evaluated: {evaluated}")
+    cold_evaluated, cold_seconds = _prefix_in_child(model, prefix, cache_dir / "cold")
+    out.add("a new process, cold cache", cold_seconds, "s", note=f"prefix tokens evaluated: {cold_evaluated}")
+    evaluated, seconds = _prefix_in_child(model, prefix, cache_dir)
+    out.add("a new process, saved state", seconds, "s", baseline="cold cache", baseline_value=cold_seconds,
+            note=f"prefix tokens evaluated: {evaluated}")
 
 
 def _prefix_in_child(model: Path, prefix: str, cache_dir: Path) -> tuple[int, float]:
@@ -219,23 +221,25 @@ def _prefix_in_child(model: Path, prefix: str, cache_dir: Path) -> tuple[int, fl
 # -- 4. draft model ----------------------------------------------------------------
 
 
-def bench_draft(model: Path, draft: Path, tokens: int = 120) -> None:
+def bench_draft(out: Figures, model: Path, draft: Path, tokens: int = 120) -> None:
     engine = LlamaEngine(model, n_ctx=2048, n_threads=2, draft_path=draft)
     prompt = "Speculative decoding speeds up a language model because"
     plain = engine.generate(prompt, GenerateOptions(max_tokens=tokens))
     fast = engine.generate(prompt, GenerateOptions(max_tokens=tokens, speculation="draft"))
-    print(f"4. draft model: {draft.name} drafting for {model.name}")
-    _row("ft, no speculation", f"{plain.tokens_per_second:.1f} tok/s")
-    _row("ft, draft model", f"{fast.tokens_per_second:.1f} tok/s", f"drafts accepted {fast.accepted}/{fast.drafted} ({fast.acceptance:.0%})")
+    out.section(f"4. draft model: {draft.name} drafting for {model.name}")
+    out.add("ft, no speculation", plain.tokens_per_second, "tok/s")
+    out.add("ft, draft model", fast.tokens_per_second, "tok/s", baseline="no speculation",
+            baseline_value=plain.tokens_per_second,
+            note=f"drafts accepted {fast.accepted}/{fast.drafted} ({fast.acceptance:.0%})")
     found = engine.divergence(prompt, plain.tokens, fast.tokens)
-    _row("output identical to greedy", "yes" if found is None else f"no: token {found[0]}, gap {found[1]:.4f}")
+    out.add("output identical to greedy", "yes" if found is None else f"no: token {found[0]}, gap {found[1]:.4f}")
     engine.close()
 
 
 # -- 5. memory and overflow ----------------------------------------------------------
 
 
-def bench_memory(model: Path) -> None:
+def bench_memory(out: Figures, model: Path) -> None:
     code = (
         "import sys, resource\nfrom local_models.llama_engine import LlamaEngine\nfrom local_models.engine import GenerateOptions\n"
         "from ft.errors import ContextOverflow\n"
@@ -244,32 +248,36 @@ def bench_memory(model: Path) -> None:
         "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024, r.prompt_tokens)\n"
         "try:\n    e.generate('word ' * 9000)\nexcept ContextOverflow as exc:\n    print(exc)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code, str(model)], capture_output=True, text=True, check=True)
-    first, message = out.stdout.strip().split("\n", 1)
+    child = subprocess.run([sys.executable, "-c", code, str(model)], capture_output=True, text=True, check=True)
+    first, message = child.stdout.strip().split("\n", 1)
     rss, prompt = first.split()
-    print("5. memory at n_ctx 8192")
-    _row(f"peak RSS after a {int(prompt):,}-token prompt", f"{int(rss):,} MB", "target ≤ 1,536 MB")
-    _row("a 9,000-token prompt", "error", message.strip())
+    out.section("5. memory at n_ctx 8192")
+    out.add(f"peak RSS after a {int(prompt):,}-token prompt", int(rss), "MB", target="≤ 1,536 MB")
+    out.add("a 9,000-token prompt", "error", note=message.strip())
 
 
-def run(model: Path, document: str, examples: list[str], items: list[str], workdir: Path, rounds: int = 3,
-        sections: tuple[str, ...] = ("decode", "lookup", "prefix", "draft", "memory")) -> None:
+SECTIONS = ("decode", "lookup", "prefix", "draft", "memory")
+
+
+def run(out: Figures, model: Path, document: str, examples: list[str], items: list[str], workdir: Path,
+        rounds: int = 3, sections: tuple[str, ...] = SECTIONS) -> None:
+    """The sections asked for, in order; the draft model is quantized once into ``workdir``."""
     from local_models.quantize import quantize
 
     workdir.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     if "decode" in sections:
-        bench_decode(model, rounds)
+        bench_decode(out, model, rounds)
     if "lookup" in sections:
-        bench_prompt_lookup(model, document, count=6)
+        bench_prompt_lookup(out, model, document, count=6)
     if "prefix" in sections:
-        bench_prefix(model, classify_prefix(examples), items, workdir / "kv")
+        bench_prefix(out, model, classify_prefix(examples), items, workdir / "kv")
     if "draft" in sections:
         draft = workdir / "gemma-q4_0.gguf"
         if not draft.exists():
             quantize(model, draft, "q4_0")
-        bench_draft(model, draft)
+        bench_draft(out, model, draft)
     if "memory" in sections:
-        bench_memory(model)
-    print(f"done in {time.perf_counter() - started:.0f} s; peak RSS of this process "
-          f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024} MB")
+        bench_memory(out, model)
+    out.note(f"done in {time.perf_counter() - started:.0f} s; peak RSS of this process "
+             f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024} MB")

@@ -20,7 +20,7 @@ import sys
 import time
 from pathlib import Path
 
-from ft.cli.bench import TUI_FIRST_SCREEN
+from benchmarks.tui import FIRST_SCREEN
 
 PEAK = """
 import atexit, runpy, sys
@@ -93,7 +93,7 @@ def run(items: int, workdir: Path, queries: int = 100) -> None:
     seconds, peak, _ = child([*search, "hybrid"], home)
     print(f"  {'ft search --mode hybrid, mapping the saved one':<46} {seconds:>9.1f} s   peak {peak} MB  "
           f"{built / seconds:.1f}x faster")
-    seconds, peak, out = child(["-c", TUI_FIRST_SCREEN, str(home)], home)
+    seconds, peak, out = child(["-c", FIRST_SCREEN, str(home)], home)
     first, shown = out.split()
     print(f"  {'ft tui: start to first screen':<46} {float(first):>9.1f} s   {shown} rows shown, peak {peak} MB")
 

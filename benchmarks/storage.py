@@ -20,6 +20,8 @@ from pathlib import Path
 
 from index.db import atomic
 
+from .figures import Figures
+
 
 SYLLABLES = "ka lo mi ne ru sa te vo zu pi an el or ix um qua dre sto fli gen".split()
 TARGET_RATE, TARGET_RSS_MB, TARGET_P50_MS = 5000, 500, 10.0
@@ -53,8 +55,8 @@ def _accumulate(values: list[float]):
         yield total
 
 
-def run(items: int = 100_000, queries: int = 300, workdir: Path = Path(".bench/import")) -> bool:
-    """Print the figures; True when every target is met."""
+def run(out: Figures, items: int = 100_000, queries: int = 300, workdir: Path = Path(".bench/import")) -> bool:
+    """Record the figures; True when every target is met."""
     import ft
 
     rng = random.Random(7)
@@ -84,20 +86,16 @@ def run(items: int = 100_000, queries: int = 300, workdir: Path = Path(".bench/i
         db_mb = lib.stats().db_bytes / 1e6
 
     p50, p95 = statistics.median(times), statistics.quantiles(times, n=20)[18]
-    rows = [
-        ("import rate", f"{rate:,.0f} items/s", f"≥ {TARGET_RATE:,}", rate >= TARGET_RATE),
-        ("import peak RSS", f"{rss_mb:,.0f} MB", f"≤ {TARGET_RSS_MB}", rss_mb <= TARGET_RSS_MB),
-        ("FTS search p50", f"{p50:.2f} ms", f"≤ {TARGET_P50_MS}", p50 <= TARGET_P50_MS),
-        ("FTS search p95", f"{p95:.2f} ms", "", True),
-        ("database size", f"{db_mb:,.0f} MB", "", True),
-    ]
-    print(f"{items:,} synthetic items, {queries} queries ({len(words):,}-word Zipf vocabulary)")
-    for name, value, target, ok in rows:
-        print(f"  {name:<16} {value:>16}  {target:<8} {'ok' if ok else 'MISSED'}")
-    return all(ok for *_, ok in rows)
+    out.section(f"{items:,} synthetic items, {queries} queries ({len(words):,}-word Zipf vocabulary)")
+    out.add("import rate", rate, "items/s", target=f"≥ {TARGET_RATE:,}")
+    out.add("import peak RSS", rss_mb, "MB", target=f"≤ {TARGET_RSS_MB}")
+    out.add("FTS search p50", p50, "ms", target=f"≤ {TARGET_P50_MS}")
+    out.add("FTS search p95", p95, "ms")
+    out.add("database size", db_mb, "MB")
+    return rate >= TARGET_RATE and rss_mb <= TARGET_RSS_MB and p50 <= TARGET_P50_MS
 
 
-def run_embedding(texts: list[str], cache_dir: Path, rounds: int = 2) -> None:
+def run_embedding(out: Figures, texts: list[str], cache_dir: Path, rounds: int = 2) -> None:
     """Throughput of the default ONNX int8 embedder against plain ``SentenceTransformer.encode``."""
     import numpy as np
 
@@ -117,15 +115,16 @@ def run_embedding(texts: list[str], cache_dir: Path, rounds: int = 2) -> None:
                 got = vectors
     rates = {name: len(texts) / statistics.median(t) for name, t in times.items()}
     cosines = (expected * got).sum(axis=1)
-    print(f"embedding {len(texts)} texts (demo paragraphs, {statistics.mean(len(t) for t in texts):.0f} chars on average), "
-          f"median of {rounds} interleaved rounds")
-    for name, rate in rates.items():
-        print(f"  {name:<40} {rate:>10.1f} texts/s")
-    print(f"  {'ratio':<40} {rates['ft onnx int8'] / rates['sentence-transformers']:>10.2f}x  target ≥ 3x")
-    print(f"  {'cosine agreement (mean / min)':<40} {float(np.mean(cosines)):>10.4f} / {float(np.min(cosines)):.4f}  target ≥ 0.99")
+    out.section(f"embedding {len(texts)} texts (demo paragraphs, {statistics.mean(len(t) for t in texts):.0f} chars "
+                f"on average), median of {rounds} interleaved rounds")
+    out.add("sentence-transformers", rates["sentence-transformers"], "texts/s")
+    out.add("ft onnx int8", rates["ft onnx int8"], "texts/s", baseline="sentence-transformers",
+            baseline_value=rates["sentence-transformers"], target="≥ 3x")
+    out.add("cosine agreement, mean", float(np.mean(cosines)), target="≥ 0.99")
+    out.add("cosine agreement, min", float(np.min(cosines)))
 
 
-def run_vectors(cache_dir: Path, chunks: int = 100_000, queries: int = 200, workdir: Path = Path(".bench/vectors")) -> None:
+def run_vectors(out: Figures, cache_dir: Path, chunks: int = 100_000, queries: int = 200, workdir: Path = Path(".bench/vectors")) -> None:
     """Semantic and hybrid search latency at ``chunks`` stored vectors.
 
     The items are synthetic texts and the vectors random unit vectors written
@@ -173,14 +172,16 @@ def run_vectors(cache_dir: Path, chunks: int = 100_000, queries: int = 200, work
         hybrid_ms = _times(lambda q: hybrid_search(db, index, embedder, q, Filters(), 10), asked)
         embed_ms = _times(lambda q: embedder.embed([q]), asked)
         filtered_ms = _times(lambda q: index.search(q, 10, np.arange(1, chunks // 10, dtype=np.int64)), probes)
-    print(f"{chunks:,} chunks of random unit vectors ({embedder.dim}-d, int8 on disk, float32 in memory), {queries} queries")
-    print(f"  {'load the matrix (once per process)':<44} {load * 1000:>9.0f} ms")
-    print(f"  {'python loop over stored vectors (baseline)':<44} {statistics.median(baseline_ms):>9.1f} ms  (3 queries)")
-    print(f"  {'semantic top-10 p50':<44} {statistics.median(semantic_ms):>9.2f} ms  target ≤ 10")
-    print(f"  {'  ratio to the python loop':<44} {statistics.median(baseline_ms) / statistics.median(semantic_ms):>9.0f}x  target ≥ 20x")
-    print(f"  {'semantic top-10 p50, filtered to 10% of items':<44} {statistics.median(filtered_ms):>9.2f} ms")
-    print(f"  {'hybrid top-10 p50 (query embedding included)':<44} {statistics.median(hybrid_ms):>9.2f} ms  target ≤ 30")
-    print(f"  {'  of which embedding the query':<44} {statistics.median(embed_ms):>9.2f} ms")
+    out.section(f"{chunks:,} chunks of random unit vectors ({embedder.dim}-d, int8 on disk, float32 in memory), "
+                f"{queries} queries")
+    out.add("load the matrix (once per process)", load * 1000, "ms")
+    loop = statistics.median(baseline_ms)
+    out.add("python loop over stored vectors", loop, "ms", note="(3 queries)")
+    out.add("semantic top-10 p50", statistics.median(semantic_ms), "ms", baseline="python loop", baseline_value=loop,
+            target="≤ 10 ms, ≥ 20x")
+    out.add("semantic top-10 p50, filtered to 10% of items", statistics.median(filtered_ms), "ms")
+    out.add("hybrid top-10 p50 (query embedding included)", statistics.median(hybrid_ms), "ms", target="≤ 30")
+    out.add("  of which embedding the query", statistics.median(embed_ms), "ms")
 
 
 def store_random_vectors(db, embedder, count: int, block: int = 100_000):

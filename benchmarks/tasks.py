@@ -1,4 +1,4 @@
-"""``ft bench classify``: the cascade against a naive per-item chat loop, same items and labels."""
+"""``ft bench classify|summarize|map``: the reading tasks on the demo texts, each beside its baseline."""
 
 from __future__ import annotations
 
@@ -6,12 +6,15 @@ import re
 import time
 from pathlib import Path
 
+import ft
 from index import Filters
 
 from ft import classify as classifying
 from ft.taxonomy import Taxonomy
 
-__all__ = ["run_classify"]
+from .figures import Figures
+
+__all__ = ["long_transcript", "run_classify", "run_map", "run_summarize"]
 
 
 def _naive(model_path: Path, cascade: classifying.Cascade, texts: list[str], names: list[str]) -> list[str]:
@@ -32,7 +35,7 @@ def _naive(model_path: Path, cascade: classifying.Cascade, texts: list[str], nam
     return out
 
 
-def run_classify(lib, taxonomy: Taxonomy, labelled: Path, model_path: Path, engine_factory) -> None:
+def run_classify(out: Figures, lib: ft.Library, taxonomy: Taxonomy, labelled: Path, model_path: Path, engine_factory) -> None:
     items, truth = classifying.read_labelled(lib, labelled, taxonomy)
     texts = [classifying.item_text(title, text) for _, title, text in items]
     names = taxonomy.names
@@ -54,17 +57,17 @@ def run_classify(lib, taxonomy: Taxonomy, labelled: Path, model_path: Path, engi
     def f1(predicted: list[str]) -> float:
         return classifying.EvalReport("x", names, truth, predicted).macro_f1
 
-    rows = [
-        ("naive: create_chat_completion per item", len(texts) / baseline, f1(naive)),
-        ("model alone, shared prefix in the KV cache", len(texts) / reuse, f1([d.label for d in reused])),
-        ("cascade (embeddings, model for close calls)", len(texts) / ours, f1([d.label for d in decisions])),
-    ]
-    print(f"classifying {len(texts)} labelled demo items into {len(names)} labels ({taxonomy.name}); "
-          f"{sum(d.method == 'llm' for d in decisions)} went to the model, whose trust came out at {cascade.trust}")
-    for name, rate, score in rows:
-        print(f"  {name:<46} {rate:>8.2f} items/s   macro-F1 {score:.3f}")
-    print(f"  {'cascade / naive':<46} {rows[2][1] / rows[0][1]:>8.1f}x      target ≥ 5x at equal or better accuracy")
-    print(f"  {'prefix reuse / naive (the model alone)':<46} {rows[1][1] / rows[0][1]:>8.1f}x")
+    out.section(f"classifying {len(texts)} labelled demo items into {len(names)} labels ({taxonomy.name}); "
+                f"{sum(d.method == 'llm' for d in decisions)} went to the model, whose trust came out at {cascade.trust}")
+    naive_rate = len(texts) / baseline
+    out.add("naive: create_chat_completion per item", naive_rate, "items/s", note=f"macro-F1 {f1(naive):.3f}")
+    out.add("model alone, shared prefix in the KV cache", len(texts) / reuse, "items/s", baseline="naive",
+            baseline_value=naive_rate, note=f"macro-F1 {f1([d.label for d in reused]):.3f}")
+    out.add("cascade (embeddings, model for close calls)", len(texts) / ours, "items/s", baseline="naive",
+            baseline_value=naive_rate, target="≥ 5x at equal or better macro-F1",
+            note=f"macro-F1 {f1([d.label for d in decisions]):.3f}")
+    out.add("macro-F1, cascade", f1([d.label for d in decisions]), baseline="naive", baseline_value=f1(naive),
+            higher_is_better=True)
 
 
 def long_transcript(sources: list[str], size: int = 260_000) -> str:
@@ -80,7 +83,7 @@ def long_transcript(sources: list[str], size: int = 260_000) -> str:
     return "Transcript\nbench0000001 • A four-hour conversation about local models\nKind: captions\nLanguage: en\n" + "\n".join(lines)
 
 
-def run_summarize(lib, transcript_path: Path, question: str) -> None:
+def run_summarize(out: Figures, lib: ft.Library, transcript_path: Path, question: str) -> None:
     from ft import reading
 
     started = time.perf_counter()
@@ -97,26 +100,26 @@ def run_summarize(lib, transcript_path: Path, question: str) -> None:
     warm = time.perf_counter() - started
     size = transcript_path.stat().st_size
     depth = max(step.depth for step in first.trace)
-    print(f"summarizing a {size / 1000:.0f} KB caption transcript ({len(item.text.split()):,} words, "
-          f"{embedded.chunks} chunks) with the shipped defaults, extractive")
-    print(f"  {'cold: import, chunk, embed, map, reduce':<44} {cold:>7.1f} s  target ≤ 300 s")
-    print(f"  {'  of which embedding the chunks':<44} {embedded.seconds:>7.1f} s")
-    print(f"  {'  model calls / tokens':<44} {'0 / 0':>9}  (extractive; --rewrite adds one call per sentence)")
-    print(f"  {'  reduce depth, notes mapped, sentences':<44} {depth:>9} {first.trace[0].notes_out:>6} {len(first.sentences):>4}")
-    print(f"  {'a question over the same transcript':<44} {asked:>7.2f} s  target ≤ 30 s  ({len(answer.sentences)} cited sentences)")
-    print(f"  {'the summary again (cached notes)':<44} {warm:>7.2f} s  ({again.cached}/{again.chunks} chunks from cache)")
+    out.section(f"summarizing a {size / 1000:.0f} KB caption transcript ({len(item.text.split()):,} words, "
+                f"{embedded.chunks} chunks) with the shipped defaults, extractive")
+    out.add("cold: import, chunk, embed, map, reduce", cold, "s", target="≤ 300 s")
+    out.add("  of which embedding the chunks", embedded.seconds, "s")
+    out.add("  model calls", 0, note="(extractive; --rewrite adds one call per sentence)")
+    out.add("  reduce depth", depth, note=f"{first.trace[0].notes_out} notes mapped, {len(first.sentences)} sentences")
+    out.add("a question over the same transcript", asked, "s", target="≤ 30 s",
+            note=f"({len(answer.sentences)} cited sentences)")
+    out.add("the summary again (cached notes)", warm, "s", baseline="cold", baseline_value=cold,
+            note=f"({again.cached}/{again.chunks} chunks from cache)")
 
 
 
-def run_map(items: int, workdir: Path, engine_factory) -> None:
+def run_map(out: Figures, items: int, workdir: Path, engine_factory) -> None:
     """``ft viz map`` at scale: synthetic items with random vectors written straight into the tables
     (embedding them would take hours and is not what is timed), clustered, named, drawn; twice."""
     import random
     import shutil
 
     import numpy as np
-
-    import ft
 
     from ft.ideamap import build_map
     from ft.mapdraw import to_html, to_png
@@ -142,10 +145,14 @@ def run_map(items: int, workdir: Path, engine_factory) -> None:
         lib.db.conn.executemany("INSERT INTO embeddings (chunk_id, model, dim, dtype, scale, vector) VALUES (?, ?, 384, 'int8', ?, ?)",
                                 [(i + 1, model, *reversed(quantize(v))) for i, v in enumerate(vectors)])
         lib.db.execute("COMMIT")
+        out.section(f"the map of {items:,} items")
+        first = None
         for run in ("first run (names by the model)", "second run (names from the cache)"):
             start = time.perf_counter()
             idea = build_map(lib, engine_factory)
             to_html(idea, workdir / "map.html")
             to_png(idea, workdir / "map.png")
-            print(f"  {run:<40} {time.perf_counter() - start:>7.1f} s  {len(idea.clusters)} clusters, "
-                  f"{idea.projection}, target ≤ 60 s")
+            seconds = time.perf_counter() - start
+            out.add(run, seconds, "s", baseline="first run" if first else None, baseline_value=first,
+                    target="≤ 60 s", note=f"{len(idea.clusters)} clusters, {idea.projection}")
+            first = first or seconds
