@@ -56,9 +56,14 @@ def model_home(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def gemma_path(model_home: Path) -> Path:
+    """The shipped Gemma, after the engine check: a llama.cpp build that dies on this CPU fails the
+    model tests with its one-line cause instead of killing the whole run with a signal."""
+    from local_models.health import require_healthy
     from tests.engines import shipped
 
-    return shipped(model_home, "gemma3-270m")
+    path = shipped(model_home, "gemma3-270m")
+    require_healthy(model_home, path)
+    return path
 
 
 @pytest.fixture(scope="session")
