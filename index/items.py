@@ -66,6 +66,7 @@ class Filters:
     """What to keep: every field that is set must match. Dates are ISO 8601 strings.
 
     ``since``/``until`` compare with the item's date (written, else saved);
+    ``saved_since`` with when it was saved (a digest of what came in lately);
     ``ids`` restricts to a given set of items (a scope).
     """
 
@@ -75,6 +76,7 @@ class Filters:
     kind: str | None = None
     since: str | None = None
     until: str | None = None
+    saved_since: str | None = None
     ids: list[int] | None = None
 
     def where(self, alias: str = "items") -> tuple[str, list[Any]]:
@@ -99,6 +101,9 @@ class Filters:
         if self.until:
             clauses.append(f"coalesce({alias}.created_at, {alias}.saved_at) < ?")
             params.append(self.until)
+        if self.saved_since:
+            clauses.append(f"{alias}.saved_at >= ?")
+            params.append(self.saved_since)
         if self.ids is not None:
             clauses.append(f"{alias}.id IN (SELECT value FROM json_each(?))")
             params.append(json.dumps(self.ids))
