@@ -176,6 +176,9 @@ def _local_commands(home: Path, tmp: Path, item: ft.Item) -> list[tuple[list[str
         (["papers", "watch", "cat:cs.CL AND abs:speculative"], "watching"),
         (["feeds", "add", "https://bread.example/atom.xml"], "following"),
         (["feeds", "list"], "kernels.example"),
+        (["export", "--md", str(tmp / "vault"), "--bibtex", str(tmp / "papers.bib")], "notes written"),
+        (["digest", "--since", "3650d"], "# What you saved"),
+        (["mcp", "--print-config"], "mcpServers"),
     ]
 
 
