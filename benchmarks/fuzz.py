@@ -56,7 +56,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from ft import sources
-from ft.errors import FtError, SourceError
+from ft.core.errors import FtError, SourceError
 from ft.feeds import parse_feed
 from index.records import Record, Skipped
 from tests.documents import NETSCAPE, RSS, TELEGRAM

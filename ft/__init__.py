@@ -8,7 +8,7 @@
 
 from typing import TYPE_CHECKING
 
-from .errors import (
+from .core.errors import (
     BackendUnavailable,
     FormatError,
     FtError,
@@ -25,8 +25,8 @@ if TYPE_CHECKING:
 
 __version__ = "0.1.0"
 
-# Loaded on first use: the storage, model and embedding packages import ``ft.errors``,
-# so importing them here, eagerly, would make every ``import ft.errors`` load them all.
+# Loaded on first use: the storage, model and embedding packages import ``ft.core.errors``,
+# so importing them here, eagerly, would make every ``import ft.core.errors`` load them all.
 _LAZY = {
     "ImportReport": "ft.library", "Library": "ft.library",
     "Filters": "index", "Hit": "index", "Item": "index", "Link": "index", "Record": "index",

@@ -40,7 +40,7 @@ from index.db import atomic
 from index.records import Skipped
 from index.store import now_iso
 
-from .errors import FtError, SourceError
+from ft.core.errors import FtError, SourceError
 from .taxonomy import Taxonomy
 
 __all__ = ["Cascade", "ClassifyReport", "EvalReport", "classify_library", "evaluate", "set_label"]

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .classify import item_text, item_vectors
-from .errors import FtError
-from .privacy import private_dir
+from ft.core.errors import FtError
+from ft.core.privacy import private_dir
 
 __all__ = ["Cluster", "Clustering", "cluster_library"]
 

@@ -22,9 +22,9 @@ from index.db import atomic
 from index.records import Record
 from index.store import now_iso
 
-from .errors import FormatError, SourceError
+from ft.core.errors import FormatError, SourceError
 from .fetch import Fetcher
-from .urls import canonical_url
+from ft.core.urls import canonical_url
 
 __all__ = ["FeedReport", "add_feed", "parse_feed", "sync_feeds"]
 

@@ -25,9 +25,9 @@ from index.store import now_iso
 from index.vectors import VectorIndex
 
 from . import sources
-from .config import Settings, load_settings, resolve_db
-from .errors import LibraryError, NotFound, SearchError, SourceError
-from .privacy import private_dir, private_file
+from ft.core.config import Settings, load_settings, resolve_db
+from ft.core.errors import LibraryError, NotFound, SearchError, SourceError
+from ft.core.privacy import private_dir, private_file
 
 __all__ = ["ImportReport", "Library"]
 

@@ -9,7 +9,7 @@ import numpy as np
 from index.db import atomic
 from index.store import now_iso
 
-from .errors import FtError
+from ft.core.errors import FtError
 from .recursive import Reader, Reading
 
 __all__ = ["NOT_FOUND", "ask", "stored_summary", "summarize"]

@@ -15,7 +15,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import FtError
+from ft.core.errors import FtError
 
 __all__ = ["BUILTIN", "Label", "Taxonomy", "from_names", "load_taxonomies"]
 

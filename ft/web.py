@@ -21,9 +21,9 @@ from index.db import atomic
 from index.records import Record
 from index.store import now_iso
 
-from .errors import SourceError
+from ft.core.errors import SourceError
 from .fetch import Fetcher
-from .urls import arxiv_id, canonical_url
+from ft.core.urls import arxiv_id, canonical_url
 
 __all__ = ["Endpoints", "attach_papers", "fetch_page", "fetch_paper", "sync_watches", "watch"]
 

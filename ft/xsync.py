@@ -33,10 +33,10 @@ from index.db import atomic
 from index.records import Link, Record
 from index.store import now_iso
 
-from .errors import BackendUnavailable, SourceError
-from .privacy import private_dir
+from ft.core.errors import BackendUnavailable, SourceError
+from ft.core.privacy import private_dir
 from .sources.base import first_line
-from .urls import canonical_url, tweet_url
+from ft.core.urls import canonical_url, tweet_url
 
 __all__ = ["XConfig", "XReport", "login", "parse_page", "sync_x"]
 

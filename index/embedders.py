@@ -20,7 +20,7 @@ from typing import Protocol
 
 import numpy as np
 
-from ft.errors import BackendUnavailable, ModelError
+from ft.core.errors import BackendUnavailable, ModelError
 
 __all__ = ["DEFAULT_EMBEDDER", "Embedder", "OnnxEmbedder", "SentenceTransformerEmbedder", "load_embedder"]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ft.config import default_home, load_settings
+from ft.core.config import default_home, load_settings
 
 from .engine import Completion, Engine, GenerateOptions
 from .registry import DEFAULT_MODEL, ModelInfo, Registry

@@ -238,7 +238,7 @@ def bench_draft(model: Path, draft: Path, tokens: int = 120) -> None:
 def bench_memory(model: Path) -> None:
     code = (
         "import sys, resource\nfrom local_models.llama_engine import LlamaEngine\nfrom local_models.engine import GenerateOptions\n"
-        "from ft.errors import ContextOverflow\n"
+        "from ft.core.errors import ContextOverflow\n"
         "e = LlamaEngine(sys.argv[1], n_ctx=8192, n_threads=2)\n"
         "r = e.generate('word ' * 7000, GenerateOptions(max_tokens=16))\n"
         "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024, r.prompt_tokens)\n"

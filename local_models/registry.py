@@ -15,9 +15,9 @@ import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from ft.config import default_home
-from ft.errors import BackendUnavailable, ModelError
-from ft.privacy import private_dir
+from ft.core.config import default_home
+from ft.core.errors import BackendUnavailable, ModelError
+from ft.core.privacy import private_dir
 
 __all__ = ["DEFAULT_MODEL", "ModelInfo", "Registry"]
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ft.errors import BackendUnavailable, ContextOverflow, ModelError
+from ft.core.errors import BackendUnavailable, ContextOverflow, ModelError
 from local_models.engine import Completion, Engine, GenerateOptions, OnText
 from local_models.stops import TextStream
 from local_models.templates import transcript_prompt

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import ft
-from ft.errors import SearchError
+from ft.core.errors import SearchError
 from index import Record
 from index.chunking import chunk_text
 from index.vectors import dequantize, quantize

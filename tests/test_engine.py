@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from ft.errors import ContextOverflow, ModelError
+from ft.core.errors import ContextOverflow, ModelError
 from local_models import GenerateOptions
 
 pytest.importorskip("llama_cpp")
@@ -169,7 +169,7 @@ def test_bad_grammar_is_a_model_error(local_engine):
 
 
 def test_genai_folder_without_the_extra_or_a_model_is_a_clear_error(tmp_path):
-    from ft.errors import BackendUnavailable
+    from ft.core.errors import BackendUnavailable
     from local_models import load_engine
 
     folder = tmp_path / "phi-npu"

@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 import ft
 from ft.cli import app
-from ft.privacy import loosened
+from ft.core.privacy import loosened
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "demo"

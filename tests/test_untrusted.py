@@ -20,7 +20,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 import ft
-from ft.errors import SourceError
+from ft.core.errors import SourceError
 from ft.fetch import Fetcher
 from tests.servers import Handler, serving
 

@@ -22,7 +22,7 @@ import pytest
 import ft
 import index
 from ft import classify as classifying
-from ft.config import DB_NAME
+from ft.core.config import DB_NAME
 from ft.dashboard import mark_opened
 from ft.reading import stored_summary, summarize
 from index import Record

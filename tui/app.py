@@ -22,7 +22,7 @@ from textual.widgets.option_list import Option
 from rich.text import Text
 
 import ft
-from ft.errors import FtError
+from ft.core.errors import FtError
 from index import Filters, Item
 
 from .screens import HelpScreen, PromptScreen

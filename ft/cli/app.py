@@ -14,10 +14,10 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from typer.core import TyperGroup
 
-from ft.config import default_home, resolve_db
-from ft.errors import FtError
+from ft.core.config import default_home, resolve_db
+from ft.core.errors import FtError
 from ft.library import Library
-from ft.privacy import loosened
+from ft.core.privacy import loosened
 
 from . import render
 

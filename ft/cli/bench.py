@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from ft.errors import FtError
+from ft.core.errors import FtError
 
 from .app import app, home
 

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from ft import classify as classifying
-from ft.errors import FtError
+from ft.core.errors import FtError
 from ft.taxonomy import Taxonomy, from_names, load_taxonomies
 
 from . import render

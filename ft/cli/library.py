@@ -114,7 +114,7 @@ def embed(ctx: typer.Context, as_json: Json = False) -> None:
 
 def _add_remote(lib, targets: list[str], report) -> None:
     """Fetch pages and papers the user named; each failure is one problem line."""
-    from ft.errors import SourceError
+    from ft.core.errors import SourceError
     from ft.fetch import Fetcher
     from ft.web import Endpoints, fetch_page, fetch_paper
 
@@ -189,7 +189,7 @@ def stats(ctx: typer.Context, as_json: Json = False) -> None:
 @app.command()
 def doctor(ctx: typer.Context, as_json: Json = False) -> None:
     """Check this installation: library path, versions, models and backends, and what is missing."""
-    from ft.config import resolve_db
+    from ft.core.config import resolve_db
     from ft.doctor import diagnose
 
     checks = diagnose(resolve_db(ctx.find_root().obj))

@@ -183,7 +183,7 @@ def devices(
     as_json: Json = False,
 ) -> None:
     """Which ONNX Runtime execution providers exist here, which ft would use, and why."""
-    from ft.config import load_settings
+    from ft.core.config import load_settings
     from npu import providers
 
     wanted = device or load_settings(home(ctx)).device

@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 import typer
 
 from ft import reading
-from ft.errors import FtError
+from ft.core.errors import FtError
 
 from . import render
 from .app import app, home, library

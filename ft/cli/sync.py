@@ -46,7 +46,7 @@ def sync(
     as_json: Json = False,
 ) -> None:
     """Pull every configured source: X bookmarks (after ft login x), feeds, watched arXiv queries and the papers items link to."""
-    from ft.errors import FtError
+    from ft.core.errors import FtError
     from ft.feeds import sync_feeds
     from ft.fetch import Fetcher
     from ft.web import Endpoints, attach_papers, sync_watches

@@ -18,7 +18,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from ft.errors import FormatError
+from ft.core.errors import FormatError
 
 __all__ = ["JSON_ERRORS", "Input", "digest", "first_line", "json_problem", "json_value", "load_json", "map_strings",
            "paragraphs", "printable", "slug"]

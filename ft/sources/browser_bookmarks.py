@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 
-from ft.urls import canonical_url
+from ft.core.urls import canonical_url
 from index.records import Record, Skipped
 
 from .base import Input, load_json, printable

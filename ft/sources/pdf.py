@@ -13,7 +13,7 @@ from datetime import UTC
 
 from pypdf import PdfReader
 
-from ft.errors import FormatError
+from ft.core.errors import FormatError
 from index.records import Record
 
 from .base import Input, first_line, printable

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from ft.urls import tweet_url
+from ft.core.urls import tweet_url
 from index.records import Link, Record, Skipped
 
 from .base import JSON_ERRORS, Input, first_line, load_json

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
-from ft.errors import SearchError
+from .errors import SearchError
 
 __all__ = ["parse_when"]
 
