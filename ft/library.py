@@ -19,7 +19,7 @@ from typing import Any
 import index
 from index import Filters, Hit, Item, Record, Skipped, Stats, UpsertResult
 from index import embed as embedding
-from index.embedders import Embedder, expected_model_id, load_embedder
+from npu.embedder import Embedder, expected_model_id, load_embedder
 from index.hybrid import Mode, hybrid_search, semantic_search, similar
 from index.store import now_iso
 from index.vectors import VectorIndex
@@ -242,7 +242,7 @@ class Library:
         Returns the model's path and its mean and minimum cosine agreement with
         the float model on held-out chunks of the library.
         """
-        from index.embedders import build_npu_embedder
+        from npu.embedder import build_npu_embedder
 
         rows = self.db.execute(
             'SELECT i.title, substr(i.text, c.start + 1, c."end" - c.start) FROM chunks c JOIN items i ON i.id = c.item_id '

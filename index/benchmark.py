@@ -101,7 +101,7 @@ def run_embedding(texts: list[str], cache_dir: Path, rounds: int = 2) -> None:
     """Throughput of the default ONNX int8 embedder against plain ``SentenceTransformer.encode``."""
     import numpy as np
 
-    from .embedders import OnnxEmbedder, SentenceTransformerEmbedder
+    from npu.embedder import OnnxEmbedder, SentenceTransformerEmbedder
 
     ours, reference = OnnxEmbedder(cache_dir=cache_dir), SentenceTransformerEmbedder()
     ours.embed(texts[:8]), reference.embed(texts[:8])  # warm both
@@ -137,7 +137,7 @@ def run_vectors(cache_dir: Path, chunks: int = 100_000, queries: int = 200, work
 
     import ft
 
-    from .embedders import OnnxEmbedder
+    from npu.embedder import OnnxEmbedder
     from .hybrid import hybrid_search
     from .items import Filters
     from .records import Record

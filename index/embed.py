@@ -17,7 +17,7 @@ import sqlite_utils
 
 from .chunking import chunk_text
 from .db import atomic
-from .embedders import Embedder
+from npu.embedder import Embedder
 from .vectors import quantize
 
 __all__ = ["EmbedReport", "chunk_items", "embed_chunks", "vector_counts"]

@@ -16,7 +16,7 @@ from typing import Literal
 import numpy as np
 import sqlite_utils
 
-from .embedders import Embedder
+from npu.embedder import Embedder
 from .fts import Hit
 from .fts import search as keyword_search
 from .items import Filters, item_from_row

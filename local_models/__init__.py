@@ -1,7 +1,7 @@
 """Local language models: the llama.cpp engine, the model registry, an HTTP backend.
 
 ``load_engine()`` is the one way tasks get a model: by registry name, GGUF
-path, ONNX GenAI model folder (``npu.genai``) or server URL, falling back to
+path, ONNX GenAI model folder (``local_models.genai``) or server URL, falling back to
 the task's default from ``config.json`` and then to the shipped Gemma 3 270M.
 """
 
@@ -36,7 +36,7 @@ def load_engine(
     from .llama_engine import LlamaEngine
 
     if Path(name).expanduser().is_dir():
-        from npu.genai import GenAIEngine
+        from .genai import GenAIEngine
 
         return GenAIEngine(Path(name).expanduser(), settings.device, n_ctx or settings.n_ctx)
     registry = Registry(home)
