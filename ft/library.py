@@ -19,10 +19,11 @@ from typing import Any
 import index
 from index import Filters, Hit, Item, Record, Skipped, Stats, UpsertResult
 from index import embed as embedding
-from npu.embedder import Embedder, expected_model_id, load_embedder
+from index.embed import Embedder
 from index.hybrid import Mode, hybrid_search, semantic_search, similar
 from index.store import now_iso
 from index.vectors import VectorIndex
+from npu.embedder import expected_model_id, load_embedder
 
 from . import sources
 from ft.core.config import Settings, load_settings, resolve_db
@@ -194,8 +195,8 @@ class Library:
             if mode == "keyword":
                 return index.search(self.db, query, filters, limit, any_word=any_word)
             if mode == "semantic":
-                return semantic_search(self.db, self.vectors, self.embedder, query, filters, limit)
-            return hybrid_search(self.db, self.vectors, self.embedder, query, filters, limit)
+                return semantic_search(self.db, self.vectors, self.embedder.embed([query])[0], filters, limit)
+            return hybrid_search(self.db, self.vectors, query, self.embedder.embed([query])[0], filters, limit)
         except index.QuerySyntaxError as exc:
             raise SearchError(f"{exc}. Quote phrases with \"...\" or drop the operator.") from exc
 

@@ -170,7 +170,7 @@ def run_vectors(cache_dir: Path, chunks: int = 100_000, queries: int = 200, work
 
         semantic_ms = _times(lambda q: index.search(q, 10), probes)
         baseline_ms = _times(loop_baseline, probes[:3])
-        hybrid_ms = _times(lambda q: hybrid_search(db, index, embedder, q, Filters(), 10), asked)
+        hybrid_ms = _times(lambda q: hybrid_search(db, index, q, embedder.embed([q])[0], Filters(), 10), asked)
         embed_ms = _times(lambda q: embedder.embed([q]), asked)
         filtered_ms = _times(lambda q: index.search(q, 10, np.arange(1, chunks // 10, dtype=np.int64)), probes)
     print(f"{chunks:,} chunks of random unit vectors ({embedder.dim}-d, int8 on disk, float32 in memory), {queries} queries")

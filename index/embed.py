@@ -10,21 +10,38 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
+import numpy as np
 import sqlite_utils
 
 from .chunking import chunk_text
 from .db import atomic
-from npu.embedder import Embedder
 from .vectors import quantize
 
-__all__ = ["EmbedReport", "chunk_items", "embed_chunks", "vector_counts"]
+__all__ = ["EmbedReport", "Embedder", "chunk_items", "embed_chunks", "vector_counts"]
 
 Progress = Callable[[int, int], None]
 CHUNK_TOKENS = 200  # leaves room for the title within MiniLM's 256-token window
 OVERLAP_TOKENS = 40
+
+
+class Embedder(Protocol):
+    """What keeping vectors needs of a model: its id, its width, token counts and vectors.
+
+    The models layer (``npu.embedder``) implements it; the index only calls it.
+    """
+
+    model_id: str
+    dim: int
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """(len(texts), dim) float32 rows of unit length."""
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        """Tokens each text takes (without special tokens), for chunking."""
 
 
 @dataclass

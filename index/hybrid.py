@@ -16,7 +16,6 @@ from typing import Literal
 import numpy as np
 import sqlite_utils
 
-from npu.embedder import Embedder
 from .fts import Hit
 from .fts import search as keyword_search
 from .items import Filters, item_from_row
@@ -65,9 +64,9 @@ def _chunk_hits(db: sqlite_utils.Database, found, limit: int) -> list[Hit]:
     return hits
 
 
-def semantic_search(db: sqlite_utils.Database, index: VectorIndex, embedder: Embedder, query: str,
+def semantic_search(db: sqlite_utils.Database, index: VectorIndex, vector: np.ndarray,
                     filters: Filters, limit: int = 20) -> list[Hit]:
-    vector = embedder.embed([query])[0]
+    """Items whose chunks are nearest to the query's ``vector`` (the caller's embedder made it)."""
     return _chunk_hits(db, index.search(vector, limit * 8, _allowed(db, filters)), limit)
 
 
@@ -79,11 +78,11 @@ def similar(db: sqlite_utils.Database, index: VectorIndex, item_id: int, filters
     return _chunk_hits(db, index.search(vector, limit * 8, _allowed(db, filters), exclude_item=item_id), limit)
 
 
-def hybrid_search(db: sqlite_utils.Database, index: VectorIndex, embedder: Embedder, query: str,
+def hybrid_search(db: sqlite_utils.Database, index: VectorIndex, query: str, vector: np.ndarray,
                   filters: Filters, limit: int = 20, depth: int = 50) -> list[Hit]:
-    """Keyword and semantic rankings (``depth`` deep each) fused by reciprocal rank."""
+    """Keyword (``query``) and semantic (its ``vector``) rankings, ``depth`` deep each, fused by reciprocal rank."""
     keyword = keyword_search(db, query, filters, depth)
-    meaning = semantic_search(db, index, embedder, query, filters, depth)
+    meaning = semantic_search(db, index, vector, filters, depth)
     fused: dict[int, float] = {}
     chosen: dict[int, Hit] = {}
     for ranking in (keyword, meaning):

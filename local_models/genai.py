@@ -16,11 +16,11 @@ from pathlib import Path
 import numpy as np
 
 from ft.core.errors import BackendUnavailable, ContextOverflow, ModelError
+from npu.providers import ort_errors, plan
+
 from .engine import Completion, Engine, GenerateOptions, OnText
 from .stops import TextStream
 from .templates import transcript_prompt
-
-from npu.providers import ort_errors, plan
 
 __all__ = ["GenAIEngine", "is_genai_folder"]
 
