@@ -26,7 +26,8 @@ from index.vectors import VectorIndex
 from npu.embedder import expected_model_id, load_embedder
 
 from . import sources
-from ft.core.config import Settings, load_settings, resolve_db
+from ft.core.config import load_settings, resolve_db
+from ft.core.settings import Settings
 from ft.core.errors import LibraryError, NotFound, SearchError, SourceError
 from ft.core.privacy import private_dir, private_file
 

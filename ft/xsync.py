@@ -35,6 +35,7 @@ from index.store import now_iso
 
 from ft.core.errors import BackendUnavailable, SourceError
 from ft.core.privacy import private_dir
+from ft.core.settings import Settings
 from .sources.base import first_line
 from ft.core.urls import canonical_url, tweet_url
 
@@ -58,9 +59,9 @@ class XConfig:
     chromium: str | None = None
 
     @classmethod
-    def from_settings(cls, data: dict) -> XConfig:
-        x = data.get("x", {}) if isinstance(data, dict) else {}
-        return cls(**{k: v for k, v in x.items() if k in cls.__dataclass_fields__})
+    def from_settings(cls, settings: Settings) -> XConfig:
+        """The ``"x"`` section of ``config.json``; keys ft does not know are ignored."""
+        return cls(**{k: v for k, v in settings.x.items() if k in cls.__dataclass_fields__})
 
 
 @dataclass

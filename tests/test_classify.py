@@ -10,6 +10,7 @@ import pytest
 
 import ft
 from ft import classify as classifying
+from ft.core.settings import Settings
 from ft.taxonomy import from_names, load_taxonomies
 from index import Record
 
@@ -21,7 +22,7 @@ TAXONOMY_FILE = ROOT / "demo" / "taxonomy.json"
 
 @pytest.fixture(scope="module")
 def topic(tmp_path_factory):
-    return load_taxonomies(tmp_path_factory.mktemp("tax"), TAXONOMY_FILE)["topic"]
+    return load_taxonomies(Settings(tmp_path_factory.mktemp("tax")), TAXONOMY_FILE)["topic"]
 
 
 @pytest.fixture(scope="module")
@@ -126,4 +127,4 @@ def test_discover_proposes_a_usable_taxonomy(demo_library, embedder, engine_fact
     assert all(p.name in p.description.split(", ") for p in proposals)  # named by one of its own words
     saved = tmp_path / "topics.json"
     saved.write_text(json.dumps({"topic": {p.name: p.description for p in proposals}}))
-    assert load_taxonomies(tmp_path, saved)["topic"].names == [p.name for p in proposals]
+    assert load_taxonomies(Settings(tmp_path), saved)["topic"].names == [p.name for p in proposals]

@@ -285,7 +285,7 @@ class FtApp(App):
     def _taxonomy(self, label: str):
         from ft.taxonomy import Label, Taxonomy, load_taxonomies
 
-        found = load_taxonomies(self.lib.path.parent).get("topic")
+        found = load_taxonomies(self.lib.settings).get("topic")
         if found and label in found.names:
             return found
         known = sorted({r[0] for r in self.lib.db.execute("SELECT label FROM labels WHERE taxonomy = 'topic'")} | {label})
@@ -301,7 +301,7 @@ class FtApp(App):
         from ft.taxonomy import load_taxonomies
 
         with ft.Library(self.lib.path, embedder=self.lib._embedder) as lib:
-            taxonomy = load_taxonomies(lib.path.parent).get("topic") or load_taxonomies(lib.path.parent)["kind"]
+            taxonomy = load_taxonomies(lib.settings).get("topic") or load_taxonomies(lib.settings)["kind"]
             item = lib.get(item_id)
             decision = Cascade(taxonomy, lib.embedder.embed, None).classify(
                 [item_text(item.title, item.text)], item_vectors(lib, [(item.id, item.title, item.text)]),

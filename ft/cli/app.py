@@ -14,10 +14,11 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from typer.core import TyperGroup
 
-from ft.core.config import default_home, resolve_db
+from ft.core.config import default_home, load_settings, resolve_db
 from ft.core.errors import FtError
 from ft.library import Library
 from ft.core.privacy import loosened
+from ft.core.settings import Settings
 
 from . import render
 
@@ -71,6 +72,14 @@ def home(ctx: typer.Context) -> Path:
     if where is None:
         return default_home()
     return Path(where).parent if Path(where).suffix == ".db" else Path(where)
+
+
+def settings(ctx: typer.Context) -> Settings:
+    """The home's settings, for commands that open no library (the models commands); read once per command."""
+    root = ctx.find_root()
+    if not isinstance(root.meta.get("ft.settings"), Settings):
+        root.meta["ft.settings"] = load_settings(home(ctx))
+    return root.meta["ft.settings"]
 
 
 def progress(quiet: bool) -> Progress:

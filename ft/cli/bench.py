@@ -10,7 +10,7 @@ import typer
 
 from ft.core.errors import FtError
 
-from .app import app, home
+from .app import app, home, settings
 
 bench_app = typer.Typer(help="Measure ft against its baselines; figures go in BENCHMARKS.md.", no_args_is_help=True)
 app.add_typer(bench_app, name="bench")
@@ -75,6 +75,7 @@ def bench_classify(ctx: typer.Context) -> None:
     """The classification cascade against a naive create_chat_completion loop, on the labelled demo items."""
     import ft
     from ft.benchmark import run_classify
+    from ft.core.settings import Settings
     from ft.taxonomy import load_taxonomies
     from local_models import Registry, load_engine
 
@@ -83,9 +84,9 @@ def bench_classify(ctx: typer.Context) -> None:
     with ft.Library(workdir) as lib:
         lib.import_path(DEMO)
         lib.embed()
-        taxonomy = load_taxonomies(workdir, root / "taxonomy.json")["topic"]
+        taxonomy = load_taxonomies(Settings(workdir), root / "taxonomy.json")["topic"]
         run_classify(lib, taxonomy, root / "labels.jsonl", Registry(home(ctx)).path("gemma3-270m"),
-                     lambda: load_engine(home=home(ctx)))
+                     lambda: load_engine(settings=settings(ctx)))
 
 
 @bench_app.command("summarize")
@@ -113,7 +114,7 @@ def bench_map(ctx: typer.Context, items: Annotated[int, typer.Option(help="Items
     from local_models import load_engine
 
     print(f"the map of {items:,} items")
-    run_map(items, Path(".bench/map"), lambda: load_engine(home=home(ctx)))
+    run_map(items, Path(".bench/map"), lambda: load_engine(settings=settings(ctx)))
 
 
 TUI_FIRST_SCREEN = """

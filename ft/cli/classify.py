@@ -12,7 +12,7 @@ from ft.core.errors import FtError
 from ft.taxonomy import Taxonomy, from_names, load_taxonomies
 
 from . import render
-from .app import app, home, library, progress
+from .app import app, library, progress, settings
 from .models import ModelName
 from .options import Json
 
@@ -27,7 +27,7 @@ TaxonomyFile = Annotated[Optional[Path], typer.Option("--taxonomy-file", help="A
 def _taxonomy(ctx: typer.Context, name: str, labels: str | None, file: Path | None) -> Taxonomy:
     if labels:
         return from_names(name, labels)
-    found = load_taxonomies(home(ctx), file)
+    found = load_taxonomies(settings(ctx), file)
     if name not in found:
         raise FtError(f"no taxonomy {name!r}: define it in config.json, or pass --taxonomy-file or --labels a,b,c "
                       f"(known: {', '.join(found)})")
@@ -38,7 +38,7 @@ def _engine_factory(ctx: typer.Context, model: str | None):
     def load():
         from local_models import load_engine
 
-        return load_engine(model, task="classify", home=home(ctx))
+        return load_engine(model, task="classify", settings=settings(ctx))
 
     return load
 

@@ -10,7 +10,7 @@ from ft import reading
 from ft.core.errors import FtError
 
 from . import render
-from .app import app, home, library
+from .app import app, library, settings
 from .models import ModelName
 from .options import Author, Json, Kind, Label, Since, Source, Until, make_filters
 
@@ -23,7 +23,7 @@ def _engine(ctx: typer.Context, model: str | None, rewrite: bool, task: str):
         return None
     from local_models import load_engine
 
-    return load_engine(model, task=task, home=home(ctx))
+    return load_engine(model, task=task, settings=settings(ctx))
 
 
 def _printer(as_json: bool, bullets: bool = False):

@@ -52,7 +52,6 @@ def sync(
     from ft.web import Endpoints, attach_papers, sync_watches
 
     from .app import home
-    from .x import x_config
 
     chosen = sources or (["x"] if (home(ctx) / "browser" / "x").exists() else []) + ["feeds", "papers"]
     unknown = [s for s in chosen if s not in ("x", "feeds", "papers")]
@@ -61,10 +60,10 @@ def sync(
     rows = []
     with library(ctx) as lib:
         if "x" in chosen:
-            from ft.xsync import sync_x
+            from ft.xsync import XConfig, sync_x
 
             try:
-                report = sync_x(lib, x_config(ctx), full=full, resume=resume, folders=folders, media=media)
+                report = sync_x(lib, XConfig.from_settings(lib.settings), full=full, resume=resume, folders=folders, media=media)
                 rows.append({"source": "x", "new": report.new, "updated": report.updated,
                              "skipped": report.unchanged + report.tombstones, "failed": 0, "problems": [],
                              "pages": report.pages, "tombstones": report.tombstones, "waited": report.waited,

@@ -13,7 +13,7 @@ from rich.text import Text
 from ft.dashboard import dashboard, timeline
 
 from . import render
-from .app import app, home, library
+from .app import app, library, settings
 from .options import Json
 
 viz_app = typer.Typer(help="See the library: a dashboard, the map of ideas, topics over time.", invoke_without_command=True)
@@ -68,7 +68,7 @@ def _engine_factory(ctx: typer.Context):
     def load():
         from local_models import load_engine
 
-        return load_engine(home=home(ctx))
+        return load_engine(settings=settings(ctx))
 
     return load
 

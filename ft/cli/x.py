@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import typer
 
 from . import render
-from .app import app, home
+from .app import app, home, settings
 
 login_app = typer.Typer(help="Sign in to a source once, in a real browser window.", no_args_is_help=True)
 app.add_typer(login_app, name="login")
@@ -15,8 +14,7 @@ app.add_typer(login_app, name="login")
 def x_config(ctx: typer.Context):
     from ft.xsync import XConfig
 
-    path = home(ctx) / "config.json"
-    return XConfig.from_settings(json.loads(path.read_text()) if path.exists() else {})
+    return XConfig.from_settings(settings(ctx))
 
 
 @login_app.command("x")
