@@ -9,7 +9,7 @@ from fpdf import FPDF
 
 import ft
 from ft.core.errors import SourceError
-from ft.fetch import Fetcher
+from ft.sync.fetch import Fetcher
 from tests.documents import ATOM_FEED, RSS
 from tests.servers import Handler, serving
 

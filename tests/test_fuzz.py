@@ -14,7 +14,7 @@ import pytest
 from benchmarks import fuzz
 from ft import sources
 from ft.core.errors import FormatError, SourceError
-from ft.feeds import parse_feed
+from ft.sync.feeds import parse_feed
 from index.records import Record, Skipped
 
 CASES = 1000

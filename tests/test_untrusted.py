@@ -21,7 +21,7 @@ import pytest
 
 import ft
 from ft.core.errors import SourceError
-from ft.fetch import Fetcher
+from ft.sync.fetch import Fetcher
 from tests.servers import Handler, serving
 
 ROOT = Path(__file__).resolve().parents[1]

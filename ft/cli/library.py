@@ -115,8 +115,8 @@ def embed(ctx: typer.Context, as_json: Json = False) -> None:
 def _add_remote(lib, targets: list[str], report) -> None:
     """Fetch pages and papers the user named; each failure is one problem line."""
     from ft.core.errors import SourceError
-    from ft.fetch import Fetcher
-    from ft.web import Endpoints, fetch_page, fetch_paper
+    from ft.sync.fetch import Fetcher
+    from ft.sync.web import Endpoints, fetch_page, fetch_paper
 
     fetcher = Fetcher(lib.settings.allow_hosts)
     endpoints = Endpoints(lib.settings.arxiv_api, lib.settings.arxiv)
@@ -221,8 +221,8 @@ app.add_typer(papers_app, name="papers")
 @papers_app.command("attach")
 def papers_attach(ctx: typer.Context, as_json: Json = False) -> None:
     """Fetch each arXiv paper an item links to (metadata and PDF text) and link the two both ways."""
-    from ft.fetch import Fetcher
-    from ft.web import Endpoints, attach_papers
+    from ft.sync.fetch import Fetcher
+    from ft.sync.web import Endpoints, attach_papers
 
     with library(ctx) as lib:
         fetcher = Fetcher(lib.settings.allow_hosts)
@@ -241,7 +241,7 @@ def papers_attach(ctx: typer.Context, as_json: Json = False) -> None:
 @papers_app.command("watch")
 def papers_watch(ctx: typer.Context, query: Annotated[str, typer.Argument(help='An arXiv query: "cat:cs.CL AND abs:speculative".')]) -> None:
     """Follow an arXiv search: ft sync papers fetches its new papers with their PDFs."""
-    from ft.web import watch
+    from ft.sync.web import watch
 
     with library(ctx) as lib:
         watch(lib, query)

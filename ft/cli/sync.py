@@ -17,7 +17,7 @@ app.add_typer(feeds_app, name="feeds")
 @feeds_app.command("add")
 def feeds_add(ctx: typer.Context, url: Annotated[str, typer.Argument(help="The feed's URL.")]) -> None:
     """Follow a feed (OPML files import with ft add too)."""
-    from ft.feeds import add_feed
+    from ft.sync.feeds import add_feed
 
     with library(ctx) as lib:
         add_feed(lib, url)
@@ -47,9 +47,9 @@ def sync(
 ) -> None:
     """Pull every configured source: X bookmarks (after ft login x), feeds, watched arXiv queries and the papers items link to."""
     from ft.core.errors import FtError
-    from ft.feeds import sync_feeds
-    from ft.fetch import Fetcher
-    from ft.web import Endpoints, attach_papers, sync_watches
+    from ft.sync.feeds import sync_feeds
+    from ft.sync.fetch import Fetcher
+    from ft.sync.web import Endpoints, attach_papers, sync_watches
 
     from .app import home
 
@@ -60,7 +60,7 @@ def sync(
     rows = []
     with library(ctx) as lib:
         if "x" in chosen:
-            from ft.xsync import XConfig, sync_x
+            from ft.sync.xsync import XConfig, sync_x
 
             try:
                 report = sync_x(lib, XConfig.from_settings(lib.settings), full=full, resume=resume, folders=folders, media=media)

@@ -12,7 +12,7 @@ app.add_typer(login_app, name="login")
 
 
 def x_config(ctx: typer.Context):
-    from ft.xsync import XConfig
+    from ft.sync.xsync import XConfig
 
     return XConfig.from_settings(settings(ctx))
 
@@ -20,7 +20,7 @@ def x_config(ctx: typer.Context):
 @login_app.command("x")
 def login_x(ctx: typer.Context) -> None:
     """Open Chromium on X's login page; sign in, then close the window. The session stays in ft's profile."""
-    from ft.xsync import login
+    from ft.sync.xsync import login
 
     login(home(ctx), x_config(ctx))
     render.out.print("signed in; now: ft sync x")

@@ -36,7 +36,7 @@ from index.store import now_iso
 from ft.core.errors import BackendUnavailable, SourceError
 from ft.core.privacy import private_dir
 from ft.core.settings import Settings
-from .sources.base import first_line
+from ft.sources.base import first_line
 from ft.core.urls import canonical_url, tweet_url
 
 __all__ = ["XConfig", "XReport", "login", "parse_page", "sync_x"]
