@@ -8,8 +8,8 @@ from pathlib import Path
 
 from index import Filters
 
-from . import classify as classifying
-from .taxonomy import Taxonomy
+from .tasks import classify as classifying
+from ft.tasks.taxonomy import Taxonomy
 
 __all__ = ["run_classify"]
 
@@ -81,7 +81,7 @@ def long_transcript(sources: list[str], size: int = 260_000) -> str:
 
 
 def run_summarize(lib, transcript_path: Path, question: str) -> None:
-    from . import reading
+    from .tasks import reading
 
     started = time.perf_counter()
     lib.import_path(transcript_path)
@@ -118,8 +118,8 @@ def run_map(items: int, workdir: Path, engine_factory) -> None:
 
     import ft
 
-    from .ideamap import build_map
-    from .mapdraw import to_html, to_png
+    from ft.tasks.ideamap import build_map
+    from ft.tasks.mapdraw import to_html, to_png
 
     from index.benchmark import _accumulate, vocabulary
     from index.records import Record

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 import ft
-from ft import classify as classifying
+from ft.tasks import classify as classifying
 from ft.core.settings import Settings
-from ft.taxonomy import from_names, load_taxonomies
+from ft.tasks.taxonomy import from_names, load_taxonomies
 from index import Record
 
 pytest.importorskip("llama_cpp")
@@ -97,7 +97,7 @@ def test_merge_suggestions_and_merge(ft_home, embedder, cli):
         lib.add([Record("t", str(i), title=f"n{i}", text=f"t{i}") for i in range(3)])
         for item_id, label in ((1, "neural-networks"), (2, "neural networks"), (3, "baking")):
             lib.db.execute("INSERT INTO labels (item_id, taxonomy, label, method) VALUES (?, 'topic', ?, 'llm')", (item_id, label))
-        from ft.labels import merge_labels, merge_suggestions
+        from ft.tasks.labels import merge_labels, merge_suggestions
 
         pairs = merge_suggestions(lib, 0.8)
         assert [(a, b) for _, a, b, _ in pairs] in ([("neural-networks", "neural networks")], [("neural networks", "neural-networks")])
@@ -117,7 +117,7 @@ def test_cli_classify_with_labels_and_clear_errors(cli, tmp_path):
 
 
 def test_discover_proposes_a_usable_taxonomy(demo_library, embedder, engine_factory, tmp_path, cli):
-    from ft.discover import discover
+    from ft.tasks.discover import discover
 
     with ft.Library(demo_library, embedder=embedder) as lib:
         proposals = discover(lib, engine_factory)

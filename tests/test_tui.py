@@ -28,8 +28,8 @@ async def _settle(app, pilot, seconds: float = 0.4) -> None:
 
 
 async def test_search_filter_read_summarize_and_label(home, embedder):
-    from ft.classify import set_label
-    from ft.taxonomy import from_names
+    from ft.tasks.classify import set_label
+    from ft.tasks.taxonomy import from_names
 
     with ft.Library(home) as lib:
         papers = [i.id for i in lib.items(source="pdf")]

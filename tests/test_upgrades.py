@@ -21,10 +21,10 @@ import pytest
 
 import ft
 import index
-from ft import classify as classifying
+from ft.tasks import classify as classifying
 from ft.core.config import DB_NAME
-from ft.dashboard import mark_opened
-from ft.reading import stored_summary, summarize
+from ft.tasks.dashboard import mark_opened
+from ft.tasks.reading import stored_summary, summarize
 from index import Record
 from tests.fixtures.schema.make import TAXONOMY, FixtureEmbedder
 

@@ -189,7 +189,7 @@ class FtApp(App):
             self.load(self.filters, len(self.row_ids))  # the next page, before the cursor gets there
 
     def open_item(self, item_id: int) -> None:
-        from ft.reading import stored_summary
+        from ft.tasks.reading import stored_summary
 
         try:
             item = self.lib.get(item_id)
@@ -227,7 +227,7 @@ class FtApp(App):
     def summarize(self, item_id: int) -> None:
         from textual.worker import get_current_worker
 
-        from ft.reading import summarize
+        from ft.tasks.reading import summarize
 
         lines: list[str] = []
         worker = get_current_worker()
@@ -252,7 +252,7 @@ class FtApp(App):
 
     @work(exclusive=True, thread=True, group="llm")
     def ask(self, question: str, scope: list[int] | None) -> None:
-        from ft.reading import ask
+        from ft.tasks.reading import ask
 
         with ft.Library(self.lib.path, embedder=self.lib._embedder) as lib:
             try:
@@ -269,7 +269,7 @@ class FtApp(App):
 
         def chosen(label: str | None) -> None:
             if label:
-                from ft.classify import set_label
+                from ft.tasks.classify import set_label
 
                 try:
                     set_label(self.lib, item_id, self._taxonomy(label), label)
@@ -283,7 +283,7 @@ class FtApp(App):
         self.push_screen(PromptScreen("**Label** this item (topic)", "a label"), chosen)
 
     def _taxonomy(self, label: str):
-        from ft.taxonomy import Label, Taxonomy, load_taxonomies
+        from ft.tasks.taxonomy import Label, Taxonomy, load_taxonomies
 
         found = load_taxonomies(self.lib.settings).get("topic")
         if found and label in found.names:
@@ -297,8 +297,8 @@ class FtApp(App):
 
     @work(exclusive=True, thread=True, group="llm")
     def classify(self, item_id: int) -> None:
-        from ft.classify import Cascade, item_text, item_vectors
-        from ft.taxonomy import load_taxonomies
+        from ft.tasks.classify import Cascade, item_text, item_vectors
+        from ft.tasks.taxonomy import load_taxonomies
 
         with ft.Library(self.lib.path, embedder=self.lib._embedder) as lib:
             taxonomy = load_taxonomies(lib.settings).get("topic") or load_taxonomies(lib.settings)["kind"]
@@ -324,7 +324,7 @@ class FtApp(App):
 
     def action_mark_read(self) -> None:
         if self.current:
-            from ft.dashboard import mark_opened
+            from ft.tasks.dashboard import mark_opened
 
             mark_opened(self.lib, self.current.id)
             self.status(f"#{self.current.id} marked read")

@@ -76,7 +76,7 @@ def bench_classify(ctx: typer.Context) -> None:
     import ft
     from ft.benchmark import run_classify
     from ft.core.settings import Settings
-    from ft.taxonomy import load_taxonomies
+    from ft.tasks.taxonomy import load_taxonomies
     from local_models import Registry, load_engine
 
     root = DEMO.parent

@@ -7,9 +7,9 @@ from typing import Annotated, Optional
 
 import typer
 
-from ft import classify as classifying
+from ft.tasks import classify as classifying
 from ft.core.errors import FtError
-from ft.taxonomy import Taxonomy, from_names, load_taxonomies
+from ft.tasks.taxonomy import Taxonomy, from_names, load_taxonomies
 
 from . import render
 from .app import app, library, progress, settings
@@ -84,7 +84,7 @@ def classify(
 def _discover(ctx: typer.Context, name: str, model: str | None, save: Path | None, as_json: bool) -> None:
     import json
 
-    from ft.discover import discover
+    from ft.tasks.discover import discover
 
     with library(ctx) as lib:
         proposals = discover(lib, _engine_factory(ctx, model))
@@ -154,7 +154,7 @@ def merge_suggest(
     as_json: Json = False,
 ) -> None:
     """Pairs of labels that mean nearly the same, by the similarity of their names' embeddings."""
-    from ft.labels import merge_suggestions
+    from ft.tasks.labels import merge_suggestions
 
     with library(ctx) as lib:
         pairs = merge_suggestions(lib, threshold)
@@ -175,7 +175,7 @@ def merge(
     taxonomy: TaxonomyName = "topic",
 ) -> None:
     """Relabel every item labelled A as B (in one taxonomy)."""
-    from ft.labels import merge_labels
+    from ft.tasks.labels import merge_labels
 
     with library(ctx) as lib:
         moved = merge_labels(lib, taxonomy, source, target)

@@ -160,8 +160,8 @@ def show(
     as_json: Json = False,
 ) -> None:
     """Show one item in full: text, URL, labels and links."""
-    from ft.dashboard import mark_opened
-    from ft.reading import stored_summary
+    from ft.tasks.dashboard import mark_opened
+    from ft.tasks.reading import stored_summary
 
     with library(ctx) as lib:
         item = lib.get(item_id)

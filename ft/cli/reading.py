@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from ft import reading
+from ft.tasks import reading
 from ft.core.errors import FtError
 
 from . import render

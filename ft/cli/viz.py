@@ -10,7 +10,7 @@ from rich.columns import Columns
 from rich.panel import Panel
 from rich.text import Text
 
-from ft.dashboard import dashboard, timeline
+from ft.tasks.dashboard import dashboard, timeline
 
 from . import render
 from .app import app, library, settings
@@ -82,8 +82,8 @@ def viz_map(
     as_json: Json = False,
 ) -> None:
     """The map of ideas: items placed by meaning, clustered, clusters named by the local model."""
-    from ft.ideamap import build_map
-    from ft.mapdraw import to_html, to_png, to_terminal
+    from ft.tasks.ideamap import build_map
+    from ft.tasks.mapdraw import to_html, to_png, to_terminal
 
     with library(ctx) as lib:
         idea = build_map(lib, _engine_factory(ctx))
@@ -107,7 +107,7 @@ def viz_timeline(
     as_json: Json = False,
 ) -> None:
     """Topics over time: items per month, stacked by label (by source where unlabelled)."""
-    from ft.mapdraw import timeline_html, timeline_png
+    from ft.tasks.mapdraw import timeline_html, timeline_png
 
     with library(ctx) as lib:
         counts = timeline(lib, taxonomy)

@@ -2,8 +2,8 @@
 
 ``build_map`` projects the items' embeddings to two dimensions (UMAP when
 ``umap-learn`` is installed and the library is big enough, else PCA) and
-clusters them with ``ft.clusters`` (names cached). The result is plain data
-(``IdeaMap``) for notebooks; ``ft.mapdraw`` draws it as offline HTML, PNG or
+clusters them with ``ft.tasks.clusters`` (names cached). The result is plain data
+(``IdeaMap``) for notebooks; ``ft.tasks.mapdraw`` draws it as offline HTML, PNG or
 terminal text.
 """
 

@@ -334,7 +334,7 @@ class EvalReport:
 def read_labelled(lib, path: Path, taxonomy: Taxonomy) -> tuple[list[tuple[int | None, str, str]], list[str]]:
     """((item id or None, title, text) items, labels) from a JSON Lines file of
     ``{"label", "text"[, "title"]}`` or ``{"label", "title"}`` naming an item of the library."""
-    from .sources.ft_json import json_lines
+    from ft.sources.ft_json import json_lines
 
     if not path.is_file():
         raise SourceError(str(path), "no such file")

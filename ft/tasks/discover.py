@@ -1,6 +1,6 @@
 """``ft classify --discover``: propose a taxonomy from the library's own clusters.
 
-Each cluster of ``ft.clusters`` becomes a label: its name, its distinctive
+Each cluster of ``ft.tasks.clusters`` becomes a label: its name, its distinctive
 words as the description, and its most central titles to show the user. The
 result is in the JSON shape ``--taxonomy-file`` reads, to edit and accept.
 """
