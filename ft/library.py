@@ -21,11 +21,11 @@ from index import Filters, Hit, Item, Record, Skipped, Stats, UpsertResult
 from index import embed as embedding
 from index.embed import Embedder
 from index.hybrid import Mode, hybrid_search, semantic_search, similar
-from index.store import now_iso
 from index.vectors import VectorIndex
 from npu.embedder import expected_model_id, load_embedder
 
 from . import sources
+from .core.dates import now_iso
 from ft.core.config import load_settings, resolve_db
 from ft.core.settings import Settings
 from ft.core.errors import LibraryError, NotFound, SearchError, SourceError

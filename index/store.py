@@ -13,18 +13,18 @@ import json
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from itertools import islice
 from typing import Any
 
 import sqlite_utils
 
+from ft.core.dates import now_iso
 from .records import Record
 
 from .db import atomic
 from .items import Filters, Item, item_from_row
 
-__all__ = ["BATCH", "Stats", "UpsertResult", "get_item", "list_items", "now_iso", "stats", "upsert"]
+__all__ = ["BATCH", "Stats", "UpsertResult", "get_item", "list_items", "stats", "upsert"]
 
 BATCH = 1000
 
@@ -36,11 +36,6 @@ _ITEM_COLUMNS = (
 LABELS_SQL = (
     "(SELECT group_concat(label, char(31)) FROM labels WHERE labels.item_id = items.id) AS labels"
 )
-
-
-def now_iso() -> str:
-    """The current time as an ISO 8601 UTC string, to the second."""
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @dataclass

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 import json
-import time
+from datetime import UTC, datetime
 from dataclasses import dataclass, field
 
 import feedparser
@@ -20,8 +20,8 @@ from lxml.html import fragment_fromstring
 
 from index.db import atomic
 from index.records import Record
-from index.store import now_iso
 
+from ft.core.dates import iso, now_iso
 from ft.core.errors import FormatError, SourceError
 from .fetch import Fetcher
 from ft.core.urls import canonical_url
@@ -56,7 +56,7 @@ def _text(entry) -> str:
 
 def _when(entry) -> str | None:
     parsed = entry.get("published_parsed") or entry.get("updated_parsed")
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", parsed) if parsed else None
+    return iso(datetime(*parsed[:6], tzinfo=UTC)) if parsed else None
 
 
 def parse_feed(url: str, body: bytes, title: str | None = None) -> list[Record]:

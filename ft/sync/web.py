@@ -19,8 +19,8 @@ import trafilatura
 
 from index.db import atomic
 from index.records import Record
-from index.store import now_iso
 
+from ft.core.dates import now_iso
 from ft.core.errors import SourceError
 from .fetch import Fetcher
 from ft.core.urls import arxiv_id, canonical_url

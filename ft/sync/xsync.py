@@ -31,8 +31,8 @@ from typing import Any
 
 from index.db import atomic
 from index.records import Link, Record
-from index.store import now_iso
 
+from ft.core.dates import iso, now_iso
 from ft.core.errors import BackendUnavailable, SourceError
 from ft.core.privacy import private_dir
 from ft.core.settings import Settings
@@ -117,10 +117,8 @@ def _result(node: Any) -> dict | None:
 
 
 def _when(value: str | None) -> str | None:
-    from datetime import UTC, datetime
-
     try:
-        return datetime.strptime(value, "%a %b %d %H:%M:%S %z %Y").astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return iso(datetime.strptime(value, "%a %b %d %H:%M:%S %z %Y"))
     except (TypeError, ValueError):
         return None
 

@@ -38,8 +38,8 @@ import numpy as np
 
 from index.db import atomic
 from index.records import Skipped
-from index.store import now_iso
 
+from ft.core.dates import now_iso
 from ft.core.errors import FtError, SourceError
 from .taxonomy import Taxonomy
 

@@ -9,7 +9,8 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 
 from index.db import atomic
-from index.store import now_iso
+
+from ft.core.dates import iso, now_iso
 
 __all__ = ["dashboard", "mark_opened", "timeline"]
 
@@ -45,7 +46,7 @@ def dashboard(lib, top: int = 8) -> dict:
     for url, meta, text in db.execute("SELECT url, meta, text FROM items"):
         for found in set(_DOMAIN.findall(" ".join(filter(None, [url, meta, text])))):  # an item counts a domain once
             domains[found.lower()] += 1
-    recent = (datetime.now(UTC) - timedelta(days=30)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    recent = iso(datetime.now(UTC) - timedelta(days=30))
     active = db.execute("SELECT l.label, count(*) FROM labels l JOIN items i ON i.id = l.item_id "
                         "WHERE coalesce(i.created_at, i.saved_at) >= ? GROUP BY l.label ORDER BY 2 DESC LIMIT ?",
                         (recent, top)).fetchall()

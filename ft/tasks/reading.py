@@ -7,8 +7,8 @@ import json
 import numpy as np
 
 from index.db import atomic
-from index.store import now_iso
 
+from ft.core.dates import now_iso
 from ft.core.errors import FtError
 from .recursive import Reader, Reading
 

@@ -34,7 +34,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from index.db import atomic
-from index.store import now_iso
+
+from ft.core.dates import now_iso
 
 __all__ = ["Note", "Reading", "Reader", "sentences"]
 
