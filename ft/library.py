@@ -7,7 +7,6 @@ out as an ``FtError`` with a message that names the item and the fix.
 
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
@@ -21,11 +20,11 @@ from index import Filters, Hit, Item, Record, Skipped, Stats, UpsertResult
 from index import embed as embedding
 from index.embed import Embedder
 from index.hybrid import Mode, hybrid_search, semantic_search, similar
+from index.runs import finish_run, start_run
 from index.vectors import VectorIndex
 from npu.embedder import expected_model_id, load_embedder
 
 from . import sources
-from .core.dates import now_iso
 from ft.core.config import load_settings, resolve_db
 from ft.core.settings import Settings
 from ft.core.errors import LibraryError, NotFound, SearchError, SourceError
@@ -233,10 +232,10 @@ class Library:
 
     def has_vectors(self) -> bool:
         """Whether the current embedder has any vectors: one index probe, cheap on every search."""
-        return self.db.execute("SELECT 1 FROM embeddings WHERE model = ? LIMIT 1", (self.embedder_id,)).fetchone() is not None
+        return embedding.has_vectors(self.db, self.embedder_id)
 
     def vector_count(self) -> int:
-        return self.db.execute("SELECT count(*) FROM embeddings WHERE model = ?", (self.embedder_id,)).fetchone()[0]
+        return embedding.vector_count(self.db, self.embedder_id)
 
     def quantize_embedder(self, samples: int = 320, seq: int = 128, batch: int = 8) -> tuple[Path, float, float]:
         """Build the static int8 embedder NPUs need, calibrated on a sample of this library.
@@ -246,11 +245,7 @@ class Library:
         """
         from npu.embedder import build_npu_embedder
 
-        rows = self.db.execute(
-            'SELECT i.title, substr(i.text, c.start + 1, c."end" - c.start) FROM chunks c JOIN items i ON i.id = c.item_id '
-            "ORDER BY random() LIMIT ?", (samples,)
-        ).fetchall() or self.db.execute("SELECT title, substr(text, 1, 1500) FROM items ORDER BY random() LIMIT ?", (samples,)).fetchall()
-        return build_npu_embedder([f"{t}\n{x}" for t, x in rows], self.path.parent / "models", seq, batch)
+        return build_npu_embedder(embedding.sample_texts(self.db, samples), self.path.parent / "models", seq, batch)
 
     def embed(self, progress: Callable[[int, int], None] | None = None) -> embedding.EmbedReport:
         """Chunk new and changed items and embed every chunk the current model has no vector for.
@@ -271,39 +266,15 @@ class Library:
     def delete(self, item_id: int) -> dict[str, Any]:
         """Remove an item and everything hanging off it; returns what ``restore`` needs to undo it."""
         self.get(item_id)
-        with index.atomic(self.db):
-            snapshot = {
-                table: [dict(zip([d[0] for d in cur.description], row)) for row in cur.fetchall()]
-                for table, cur in (
-                    ("items", self.db.execute("SELECT * FROM items WHERE id = ?", (item_id,))),
-                    ("labels", self.db.execute("SELECT * FROM labels WHERE item_id = ?", (item_id,))),
-                    ("links", self.db.execute("SELECT * FROM links WHERE src = ? OR dst = ?", (item_id, item_id))),
-                )
-            }
-            for sql in ("DELETE FROM embeddings WHERE chunk_id IN (SELECT id FROM chunks WHERE item_id = :i)",
-                        "DELETE FROM chunks WHERE item_id = :i", "DELETE FROM labels WHERE item_id = :i",
-                        "DELETE FROM classified WHERE item_id = :i", "DELETE FROM links WHERE src = :i OR dst = :i",
-                        "DELETE FROM items WHERE id = :i"):
-                self.db.execute(sql, {"i": item_id})
-        return snapshot
+        return index.delete_item(self.db, item_id)
 
     def restore(self, snapshot: dict[str, Any]) -> None:
         """Put back an item ``delete`` removed, with its id, labels and links (chunks are re-made by embed)."""
-        with index.atomic(self.db):
-            for table in ("items", "labels", "links"):
-                for row in snapshot[table]:
-                    columns = ", ".join(f'"{c}"' for c in row)
-                    self.db.execute(f"INSERT OR IGNORE INTO {table} ({columns}) VALUES ({', '.join('?' * len(row))})",
-                                    list(row.values()))
+        index.restore_item(self.db, snapshot)
 
     def links(self, item_id: int) -> list[tuple[str, str, Item]]:
         """Edges touching an item as ``(rel, "out"|"in", other item)``."""
-        rows = self.db.execute(
-            "SELECT rel, 'out', dst FROM links WHERE src = ? UNION ALL "
-            "SELECT rel, 'in', src FROM links WHERE dst = ?",
-            (item_id, item_id),
-        ).fetchall()
-        return [(rel, direction, self.get(other)) for rel, direction, other in rows]
+        return [(rel, direction, self.get(other)) for rel, direction, other in index.item_links(self.db, item_id)]
 
     def stats(self) -> Stats:
         """Counts by source, kind and label, and the library's size."""
@@ -313,20 +284,12 @@ class Library:
 
     @contextmanager
     def _run(self, command: str, args: dict[str, Any]) -> Iterator[dict[str, Any]]:
-        """Log a run: started before, finished with its stats after, ``interrupted`` if it raised."""
-        with index.atomic(self.db):
-            run_id = self.db.execute(
-                "INSERT INTO runs (command, args, started_at, status) VALUES (?, ?, ?, 'running')",
-                (command, json.dumps(args), now_iso()),
-            ).lastrowid
+        """Log a run: started before, finished with its figures after, ``interrupted`` if it raised."""
+        run_id = start_run(self.db, command, args)
         figures: dict[str, Any] = {}
         status = "interrupted"
         try:
             yield figures
             status = figures.get("status", "ok")
         finally:
-            with index.atomic(self.db):
-                self.db.execute(
-                    "UPDATE runs SET finished_at = ?, status = ?, stats = ? WHERE id = ?",
-                    (now_iso(), status, json.dumps(figures), run_id),
-                )
+            finish_run(self.db, run_id, status, figures)

@@ -24,7 +24,8 @@ from .records import Record
 from .db import atomic
 from .items import Filters, Item, item_from_row
 
-__all__ = ["BATCH", "Stats", "UpsertResult", "get_item", "list_items", "stats", "upsert"]
+__all__ = ["BATCH", "Stats", "UpsertResult", "delete_item", "get_item", "item_links", "list_items", "restore_item",
+           "stats", "upsert"]
 
 BATCH = 1000
 
@@ -159,6 +160,44 @@ def _store_links(db: sqlite_utils.Database, records: Iterable[Record], ids: dict
                     "INSERT OR IGNORE INTO links (src, dst, rel) VALUES (?, ?, ?)",
                     (ids[(record.source, record.source_id)], target, link.rel),
                 )
+
+
+def delete_item(db: sqlite_utils.Database, item_id: int) -> dict[str, list[dict[str, Any]]]:
+    """Remove an item and everything hanging off it; returns its rows, which ``restore_item`` puts back."""
+    with atomic(db):
+        snapshot = {
+            table: [dict(zip([d[0] for d in cur.description], row)) for row in cur.fetchall()]
+            for table, cur in (
+                ("items", db.execute("SELECT * FROM items WHERE id = ?", (item_id,))),
+                ("labels", db.execute("SELECT * FROM labels WHERE item_id = ?", (item_id,))),
+                ("links", db.execute("SELECT * FROM links WHERE src = ? OR dst = ?", (item_id, item_id))),
+            )
+        }
+        for sql in ("DELETE FROM embeddings WHERE chunk_id IN (SELECT id FROM chunks WHERE item_id = :i)",
+                    "DELETE FROM chunks WHERE item_id = :i", "DELETE FROM labels WHERE item_id = :i",
+                    "DELETE FROM classified WHERE item_id = :i", "DELETE FROM links WHERE src = :i OR dst = :i",
+                    "DELETE FROM items WHERE id = :i"):
+            db.execute(sql, {"i": item_id})
+    return snapshot
+
+
+def restore_item(db: sqlite_utils.Database, snapshot: dict[str, list[dict[str, Any]]]) -> None:
+    """Put back what ``delete_item`` removed, with its id, labels and links (chunks are re-made by embedding)."""
+    with atomic(db):
+        for table in ("items", "labels", "links"):
+            for row in snapshot[table]:
+                columns = ", ".join(f'"{c}"' for c in row)
+                db.execute(f"INSERT OR IGNORE INTO {table} ({columns}) VALUES ({', '.join('?' * len(row))})",
+                           list(row.values()))
+
+
+def item_links(db: sqlite_utils.Database, item_id: int) -> list[tuple[str, str, int]]:
+    """Edges touching an item as ``(rel, "out"|"in", other item's id)``."""
+    return db.execute(
+        "SELECT rel, 'out', dst FROM links WHERE src = ? UNION ALL "
+        "SELECT rel, 'in', src FROM links WHERE dst = ?",
+        (item_id, item_id),
+    ).fetchall()
 
 
 def get_item(db: sqlite_utils.Database, item_id: int) -> Item | None:
