@@ -24,7 +24,7 @@ from .records import Record
 from .db import atomic
 from .items import Filters, Item, item_from_row
 
-__all__ = ["BATCH", "Stats", "UpsertResult", "delete_item", "get_item", "item_links", "list_items", "restore_item",
+__all__ = ["BATCH", "Stats", "UpsertResult", "delete_item", "get_item", "item_by_title", "item_count", "item_links", "list_items", "restore_item",
            "stats", "upsert"]
 
 BATCH = 1000
@@ -198,6 +198,15 @@ def item_links(db: sqlite_utils.Database, item_id: int) -> list[tuple[str, str, 
         "SELECT rel, 'in', src FROM links WHERE dst = ?",
         (item_id, item_id),
     ).fetchall()
+
+
+def item_count(db: sqlite_utils.Database) -> int:
+    return db.execute("SELECT count(*) FROM items").fetchone()[0]
+
+
+def item_by_title(db: sqlite_utils.Database, title: str) -> tuple[int, str, str] | None:
+    """``(id, title, text)`` of an item with exactly this title, for labelled sets that name items by title."""
+    return db.execute("SELECT id, title, text FROM items WHERE title = ?", (title,)).fetchone()
 
 
 def get_item(db: sqlite_utils.Database, item_id: int) -> Item | None:

@@ -284,11 +284,12 @@ class FtApp(App):
 
     def _taxonomy(self, label: str):
         from ft.tasks.taxonomy import Label, Taxonomy, load_taxonomies
+        from index.labels import label_names
 
         found = load_taxonomies(self.lib.settings).get("topic")
         if found and label in found.names:
             return found
-        known = sorted({r[0] for r in self.lib.db.execute("SELECT label FROM labels WHERE taxonomy = 'topic'")} | {label})
+        known = sorted(label_names(self.lib.db, "topic") | {label})
         return Taxonomy("topic", tuple(Label(name) for name in known))
 
     def action_classify(self) -> None:

@@ -7,9 +7,10 @@ from typing import Annotated, Optional
 
 import typer
 
-from ft.tasks import classify as classifying
 from ft.core.errors import FtError
+from ft.tasks import classify as classifying
 from ft.tasks.taxonomy import Taxonomy, from_names, load_taxonomies
+from index.labels import label_counts
 
 from . import render
 from .app import app, library, progress, settings
@@ -138,8 +139,7 @@ def label(
 def labels_list(ctx: typer.Context, as_json: Json = False) -> None:
     """Every label with its taxonomy and how many items carry it."""
     with library(ctx) as lib:
-        rows = lib.db.execute("SELECT taxonomy, label, count(*), sum(method = 'user') FROM labels "
-                              "GROUP BY taxonomy, label ORDER BY taxonomy, 3 DESC").fetchall()
+        rows = label_counts(lib.db)
     if as_json:
         render.emit_json([{"taxonomy": t, "label": l, "items": n, "by_user": u} for t, l, n, u in rows])
         return

@@ -36,11 +36,12 @@ from pathlib import Path
 
 import numpy as np
 
-from index.db import atomic
-from index.records import Skipped
-
-from ft.core.dates import now_iso
 from ft.core.errors import FtError, SourceError
+from index.db import atomic
+from index.labels import set_user_label, store_label, unclassified, user_labels
+from index.records import Skipped
+from index.store import item_by_title, item_count
+
 from .taxonomy import Taxonomy
 
 __all__ = ["Cascade", "ClassifyReport", "EvalReport", "classify_library", "evaluate", "set_label"]
@@ -207,9 +208,8 @@ class ClassifyReport:
 
 def _corrections(lib, taxonomy: Taxonomy) -> list[tuple[str, np.ndarray]]:
     """The user's own labels in this taxonomy, as (label, item vector) examples."""
-    rows = lib.db.execute("SELECT item_id, label FROM labels WHERE taxonomy = ? AND method = 'user'", (taxonomy.name,))
     out = []
-    for item_id, label in rows:
+    for item_id, label in user_labels(lib.db, taxonomy.name):
         vector = lib.vectors.item_vector(item_id)
         if vector is not None and label in taxonomy.names:
             out.append((label, vector))
@@ -223,16 +223,8 @@ def classify_library(lib, taxonomy: Taxonomy, engine_factory, force: bool = Fals
     report = ClassifyReport(taxonomy.name)
     with lib._run("classify", {"taxonomy": taxonomy.name, "force": force}) as run:
         lib.embed()
-        done = "" if force else (
-            " AND NOT EXISTS (SELECT 1 FROM classified c WHERE c.item_id = items.id AND c.taxonomy = :t "
-            "AND c.fingerprint = :f AND c.content_hash = items.content_hash)"
-        )
-        todo = lib.db.execute(
-            "SELECT id, title, text, content_hash FROM items WHERE NOT EXISTS (SELECT 1 FROM labels l "
-            f"WHERE l.item_id = items.id AND l.taxonomy = :t AND l.method = 'user'){done} ORDER BY id",
-            {"t": taxonomy.name, "f": taxonomy.fingerprint},
-        ).fetchall()
-        report.unchanged = lib.db.execute("SELECT count(*) FROM items").fetchone()[0] - len(todo)
+        todo = unclassified(lib.db, taxonomy.name, taxonomy.fingerprint, force)
+        report.unchanged = item_count(lib.db) - len(todo)
         cascade = Cascade(taxonomy, lib.embedder.embed, engine_factory, _corrections(lib, taxonomy))
         counts: Counter[str] = Counter()
         for start in range(0, len(todo), batch):
@@ -270,26 +262,15 @@ def item_vectors(lib, items: Sequence[tuple[int | None, str, str]]) -> np.ndarra
 
 
 def _store(lib, item_id: int, taxonomy: Taxonomy, decision: Decision, model: str | None, digest: str) -> None:
-    lib.db.execute("DELETE FROM labels WHERE item_id = ? AND taxonomy = ? AND method != 'user'", (item_id, taxonomy.name))
-    lib.db.execute(
-        "INSERT OR REPLACE INTO labels (item_id, taxonomy, label, method, score, model, created_at) VALUES (?,?,?,?,?,?,?)",
-        (item_id, taxonomy.name, decision.label, decision.method, decision.score,
-         model if decision.method == "llm" else lib.embedder_id, now_iso()),
-    )
-    lib.db.execute("INSERT OR REPLACE INTO classified (item_id, taxonomy, fingerprint, content_hash) VALUES (?,?,?,?)",
-                   (item_id, taxonomy.name, taxonomy.fingerprint, digest))
+    store_label(lib.db, item_id, taxonomy.name, taxonomy.fingerprint, digest, decision.label, decision.method,
+                decision.score, model if decision.method == "llm" else lib.embedder_id)
 
 
 def set_label(lib, item_id: int, taxonomy: Taxonomy, label: str) -> None:
     """Record the user's label for an item: it replaces the machine's and teaches both stages."""
     lib.get(item_id)
     taxonomy.label(label)
-    with atomic(lib.db):
-        lib.db.execute("DELETE FROM labels WHERE item_id = ? AND taxonomy = ?", (item_id, taxonomy.name))
-        lib.db.execute(
-            "INSERT INTO labels (item_id, taxonomy, label, method, score, model, created_at) VALUES (?,?,?,'user',1.0,NULL,?)",
-            (item_id, taxonomy.name, label, now_iso()),
-        )
+    set_user_label(lib.db, item_id, taxonomy.name, label)
 
 
 # -- evaluation ------------------------------------------------------------------------
@@ -347,7 +328,7 @@ def read_labelled(lib, path: Path, taxonomy: Taxonomy) -> tuple[list[tuple[int |
             raise SourceError(where, f"label {label!r} is not in taxonomy {taxonomy.name!r}")
         title, text, item_id = entry.get("title", ""), entry.get("text"), None
         if text is None:
-            row = lib.db.execute("SELECT id, title, text FROM items WHERE title = ?", (title,)).fetchone()
+            row = item_by_title(lib.db, title)
             if row is None:
                 raise SourceError(where, f"no item titled {title!r} in the library and no text given")
             item_id, title, text = row

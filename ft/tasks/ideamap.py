@@ -14,6 +14,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from index.labels import labels_by_item
+
 from .clusters import cluster_library
 
 __all__ = ["IdeaMap", "MapPoint", "build_map", "project"]
@@ -63,7 +65,7 @@ def build_map(lib, engine_factory, taxonomy: str = "topic") -> IdeaMap:
     coords, method = project(found.vectors)
     rows = {r[0]: r for r in lib.db.execute(
         "SELECT id, title, author, coalesce(created_at, saved_at), url, substr(text, 1, 240), length(text) FROM items")}
-    labels = dict(lib.db.execute("SELECT item_id, label FROM labels WHERE taxonomy = ?", (taxonomy,)).fetchall())
+    labels = labels_by_item(lib.db, taxonomy)
     names = {i: c.name for c in found.clusters for i in c.members}
     points = []
     for index, item_id in enumerate(found.ids):
