@@ -18,6 +18,7 @@ from typing import Any
 import index
 from index import Filters, Hit, Item, Record, Skipped, Stats, UpsertResult
 from index import embed as embedding
+from index import overview
 from index.embed import Embedder
 from index.hybrid import Mode, hybrid_search, semantic_search, similar
 from index.runs import finish_run, start_run
@@ -271,6 +272,10 @@ class Library:
     def restore(self, snapshot: dict[str, Any]) -> None:
         """Put back an item ``delete`` removed, with its id, labels and links (chunks are re-made by embed)."""
         index.restore_item(self.db, snapshot)
+
+    def mark_opened(self, item_id: int) -> None:
+        """Note that the user looked at an item (``ft show``, the TUI), so it is no forgotten gem."""
+        overview.mark_opened(self.db, item_id)
 
     def links(self, item_id: int) -> list[tuple[str, str, Item]]:
         """Edges touching an item as ``(rel, "out"|"in", other item)``."""

@@ -24,6 +24,7 @@ from rich.text import Text
 import ft
 from ft.core.errors import FtError
 from index import Filters, Item
+from index.overview import data_version
 
 from .screens import HelpScreen, PromptScreen
 
@@ -92,7 +93,7 @@ class FtApp(App):
         self.set_interval(1.0, self.follow_changes)
 
     def _data_version(self) -> int:
-        return self.lib.db.execute("PRAGMA data_version").fetchone()[0]
+        return data_version(self.lib.db)
 
     def follow_changes(self) -> None:
         """Show what another process (a sync, an import) wrote, once a second at most."""
@@ -325,9 +326,7 @@ class FtApp(App):
 
     def action_mark_read(self) -> None:
         if self.current:
-            from ft.tasks.dashboard import mark_opened
-
-            mark_opened(self.lib, self.current.id)
+            self.lib.mark_opened(self.current.id)
             self.status(f"#{self.current.id} marked read")
 
     def action_delete(self) -> None:

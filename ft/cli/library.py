@@ -160,14 +160,13 @@ def show(
     as_json: Json = False,
 ) -> None:
     """Show one item in full: text, URL, labels and links."""
-    from ft.tasks.dashboard import mark_opened
     from ft.tasks.reading import stored_summary
 
     with library(ctx) as lib:
         item = lib.get(item_id)
         links = lib.links(item_id)
         summary = stored_summary(lib, item_id)
-        mark_opened(lib, item_id)
+        lib.mark_opened(item_id)
     if as_json:
         render.emit_json({**item.to_dict(), "summary": summary,
                           "links": [{"rel": r, "direction": d, "id": o.id, "title": o.title} for r, d, o in links]})

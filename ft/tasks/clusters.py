@@ -20,9 +20,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .classify import item_text, item_vectors
 from ft.core.errors import FtError
 from ft.core.privacy import private_dir
+from index.overview import item_openings
+
+from .classify import item_text, item_vectors
 
 __all__ = ["Cluster", "Clustering", "cluster_library"]
 
@@ -99,7 +101,7 @@ def _distinctive(docs: list[list[str]], labels: np.ndarray, k: int, top: int = 8
 def cluster_library(lib, engine_factory: Callable[[], object] | None, most: int = 10) -> Clustering:
     """Cluster every item and name the clusters (the model is loaded only for names not cached)."""
     lib.embed()
-    rows = lib.db.execute("SELECT id, title, substr(text, 1, 2000) FROM items ORDER BY id").fetchall()
+    rows = item_openings(lib.db)
     if len(rows) < 6:
         raise FtError(f"the library has {len(rows)} items; finding topics needs at least 6")
     vectors = item_vectors(lib, rows) if len(rows) <= 2000 else stored_item_vectors(lib, [r[0] for r in rows])

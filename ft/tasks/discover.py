@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from index.overview import item_openings
+
 from .clusters import cluster_library
 
 __all__ = ["Proposal", "discover"]
@@ -24,7 +26,7 @@ class Proposal:
 
 def discover(lib, engine_factory, most: int = 10) -> list[Proposal]:
     found = cluster_library(lib, engine_factory, most)
-    titles = dict(lib.db.execute("SELECT id, title FROM items").fetchall())
+    titles = dict((item_id, title) for item_id, title, _ in item_openings(lib.db, 0))
     proposals = [Proposal(c.name, c.description, len(c.members), [titles[found.ids[i]] for i in c.central[:5]])
                  for c in found.clusters]
     return sorted(proposals, key=lambda p: -p.size)

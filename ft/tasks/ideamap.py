@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from index.labels import labels_by_item
+from index.overview import map_rows
 
 from .clusters import cluster_library
 
@@ -63,8 +64,7 @@ def project(vectors: np.ndarray) -> tuple[np.ndarray, str]:
 def build_map(lib, engine_factory, taxonomy: str = "topic") -> IdeaMap:
     found = cluster_library(lib, engine_factory)
     coords, method = project(found.vectors)
-    rows = {r[0]: r for r in lib.db.execute(
-        "SELECT id, title, author, coalesce(created_at, saved_at), url, substr(text, 1, 240), length(text) FROM items")}
+    rows = map_rows(lib.db)
     labels = labels_by_item(lib.db, taxonomy)
     names = {i: c.name for c in found.clusters for i in c.members}
     points = []
