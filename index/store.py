@@ -24,7 +24,8 @@ from .records import Record
 from .db import atomic
 from .items import Filters, Item, item_from_row
 
-__all__ = ["BATCH", "Stats", "UpsertResult", "delete_item", "get_item", "item_by_title", "item_count", "item_links", "list_items", "restore_item",
+__all__ = ["BATCH", "Stats", "UpsertResult", "delete_item", "get_item", "feeds", "item_by_title", "item_count", "item_id_of", "item_links", "link_to",
+           "list_items", "metas", "set_meta", "source_texts", "restore_item",
            "stats", "upsert"]
 
 BATCH = 1000
@@ -207,6 +208,39 @@ def item_count(db: sqlite_utils.Database) -> int:
 def item_by_title(db: sqlite_utils.Database, title: str) -> tuple[int, str, str] | None:
     """``(id, title, text)`` of an item with exactly this title, for labelled sets that name items by title."""
     return db.execute("SELECT id, title, text FROM items WHERE title = ?", (title,)).fetchone()
+
+
+def item_id_of(db: sqlite_utils.Database, source: str, source_id: str) -> int | None:
+    """The id of the item a source knows as ``source_id``, if it is stored."""
+    row = db.execute("SELECT id FROM items WHERE source = ? AND source_id = ?", (source, source_id)).fetchone()
+    return row[0] if row else None
+
+
+def source_texts(db: sqlite_utils.Database, exclude: str) -> list[tuple[str, str, str | None, str, str | None]]:
+    """``(source, source_id, url, text, meta)`` of every item not from ``exclude``: where links to look for are."""
+    return db.execute("SELECT source, source_id, url, text, meta FROM items WHERE source != ?", (exclude,)).fetchall()
+
+
+def link_to(db: sqlite_utils.Database, src: int, source: str, source_id: str, rel: str) -> None:
+    """Link item ``src`` to the item ``source`` knows as ``source_id``, when that one is stored."""
+    db.execute("INSERT OR IGNORE INTO links (src, dst, rel) SELECT ?, id, ? FROM items WHERE source = ? AND source_id = ?",
+               (src, rel, source, source_id))
+
+
+def metas(db: sqlite_utils.Database, source: str) -> list[tuple[int, str, dict[str, Any]]]:
+    """``(id, source_id, meta)`` of every item from ``source``."""
+    return [(i, s, json.loads(m or "{}"))
+            for i, s, m in db.execute("SELECT id, source_id, meta FROM items WHERE source = ?", (source,)).fetchall()]
+
+
+def set_meta(db: sqlite_utils.Database, item_id: int, meta: dict[str, Any]) -> None:
+    """Replace an item's ``meta`` (run inside the caller's ``atomic``)."""
+    db.execute("UPDATE items SET meta = ? WHERE id = ?", (json.dumps(meta, sort_keys=True), item_id))
+
+
+def feeds(db: sqlite_utils.Database) -> list[tuple[int, str, str | None]]:
+    """``(id, title, url)`` of every feed followed, in the order they were added."""
+    return db.execute("SELECT id, title, url FROM items WHERE kind = 'feed' ORDER BY id").fetchall()
 
 
 def get_item(db: sqlite_utils.Database, item_id: int) -> Item | None:

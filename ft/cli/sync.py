@@ -6,6 +6,8 @@ from typing import Annotated
 
 import typer
 
+from index.store import feeds
+
 from . import render
 from .app import app, library
 from .options import Json
@@ -28,7 +30,7 @@ def feeds_add(ctx: typer.Context, url: Annotated[str, typer.Argument(help="The f
 def feeds_list(ctx: typer.Context, as_json: Json = False) -> None:
     """The feeds ft follows."""
     with library(ctx) as lib:
-        rows = lib.db.execute("SELECT id, title, url FROM items WHERE kind = 'feed' ORDER BY title").fetchall()
+        rows = sorted(feeds(lib.db), key=lambda row: (row[1] is not None, row[1] or ""))  # by title, untitled first
     if as_json:
         render.emit_json([{"id": i, "title": t, "url": u} for i, t, u in rows])
     for i, t, u in [] if as_json else rows:

@@ -10,21 +10,21 @@ every RSS and Atom dialect in the wild; entry HTML becomes text through lxml.
 from __future__ import annotations
 
 import io
-import json
-from datetime import UTC, datetime
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import feedparser
 from lxml.etree import ParserError
 from lxml.html import fragment_fromstring
 
-from index.db import atomic
-from index.records import Record
-
-from ft.core.dates import iso, now_iso
+from ft.core.dates import iso
 from ft.core.errors import FormatError, SourceError
-from .fetch import Fetcher
 from ft.core.urls import canonical_url
+from index.records import Record
+from index.store import feeds
+from index.sync_state import load_state, save_state
+
+from .fetch import Fetcher
 
 __all__ = ["FeedReport", "add_feed", "parse_feed", "sync_feeds"]
 
@@ -86,12 +86,12 @@ def parse_feed(url: str, body: bytes, title: str | None = None) -> list[Record]:
 
 def sync_feeds(lib, fetcher: Fetcher) -> FeedReport:
     report = FeedReport()
-    feeds = lib.db.execute("SELECT url, title FROM items WHERE kind = 'feed' AND url IS NOT NULL").fetchall()
-    for url, title in feeds:
+    for _, title, url in feeds(lib.db):
+        if url is None:
+            continue
         report.feeds += 1
         key = f"feed:{canonical_url(url)}"
-        row = lib.db.execute("SELECT state FROM sync_state WHERE source = ?", (key,)).fetchone()
-        state = json.loads(row[0]) if row and row[0] else {}
+        _, state = load_state(lib.db, key) or (None, {})
         headers = {k: v for k, v in (("if-none-match", state.get("etag")), ("if-modified-since", state.get("modified"))) if v}
         try:
             got = fetcher.get(url, headers)
@@ -114,7 +114,5 @@ def sync_feeds(lib, fetcher: Fetcher) -> FeedReport:
         report.updated += result.updated
         report.unchanged += result.unchanged
         state = {"etag": got.headers.get("etag"), "modified": got.headers.get("last-modified")}
-        with atomic(lib.db):
-            lib.db.execute("INSERT OR REPLACE INTO sync_state (source, cursor, state, updated_at) VALUES (?, NULL, ?, ?)",
-                           (key, json.dumps(state), now_iso()))
+        save_state(lib.db, key, None, state)
     return report

@@ -17,13 +17,13 @@ from dataclasses import dataclass
 
 import trafilatura
 
-from index.db import atomic
-from index.records import Record
-
-from ft.core.dates import now_iso
 from ft.core.errors import SourceError
-from .fetch import Fetcher
 from ft.core.urls import arxiv_id, canonical_url
+from index.records import Record
+from index.store import item_id_of, link_to, source_texts
+from index.sync_state import follow, following, touch
+
+from .fetch import Fetcher
 
 __all__ = ["Endpoints", "attach_papers", "fetch_page", "fetch_paper", "sync_watches", "watch"]
 
@@ -87,32 +87,28 @@ def fetch_paper(fetcher: Fetcher, endpoints: Endpoints, paper: str) -> Record:
 def attach_papers(lib, fetcher: Fetcher, endpoints: Endpoints) -> tuple[int, list[str]]:
     """Fetch every arXiv paper items link to and link them both ways; (papers added, problems)."""
     wanted: dict[str, list[tuple[str, str]]] = {}
-    for source, source_id, url, text, meta in lib.db.execute(
-            "SELECT source, source_id, url, text, meta FROM items WHERE source != 'arxiv'"):
+    for source, source_id, url, text, meta in source_texts(lib.db, exclude="arxiv"):
         for hit in _ARXIV_LINK.findall(" ".join(filter(None, [url, text, meta]))):
             if found := arxiv_id(hit):
                 wanted.setdefault(found, []).append((source, source_id))
     added, problems = 0, []
     for paper, citing in wanted.items():
-        if lib.db.execute("SELECT 1 FROM items WHERE source = 'arxiv' AND source_id = ?", (paper,)).fetchone() is None:
+        if item_id_of(lib.db, "arxiv", paper) is None:
             try:
                 added += lib.add(fetch_paper(fetcher, endpoints, paper)).added
             except SourceError as exc:
                 problems.append(str(exc))
                 continue
         for source, source_id in citing:
-            row = lib.db.execute("SELECT * FROM items WHERE source = ? AND source_id = ?", (source, source_id)).fetchone()
-            if row:
-                lib.db.execute("INSERT OR IGNORE INTO links (src, dst, rel) SELECT ?, id, 'mentions_paper' FROM items "
-                               "WHERE source = 'arxiv' AND source_id = ?", (row[0], paper))
+            citing_id = item_id_of(lib.db, source, source_id)
+            if citing_id is not None:
+                link_to(lib.db, citing_id, "arxiv", paper, "mentions_paper")
     return added, problems
 
 
 def watch(lib, query: str) -> None:
     """Follow an arXiv search query (``cat:cs.CL AND abs:speculative``): ``ft sync papers`` fetches new matches."""
-    with atomic(lib.db):
-        lib.db.execute("INSERT OR IGNORE INTO sync_state (source, cursor, state, updated_at) VALUES (?, NULL, '{}', ?)",
-                       (f"papers:{query}", now_iso()))
+    follow(lib.db, f"papers:{query}")
 
 
 def sync_watches(lib, fetcher: Fetcher, endpoints: Endpoints, newest: int = 50) -> tuple[int, list[str]]:
@@ -120,7 +116,7 @@ def sync_watches(lib, fetcher: Fetcher, endpoints: Endpoints, newest: int = 50) 
     from urllib.parse import quote
 
     added, problems = 0, []
-    for (key,) in lib.db.execute("SELECT source FROM sync_state WHERE source LIKE 'papers:%'").fetchall():
+    for key in following(lib.db, "papers:"):
         query = key.removeprefix("papers:")
         try:
             got = fetcher.get(f"{endpoints.arxiv_api}?search_query={quote(query)}&sortBy=submittedDate"
@@ -131,13 +127,11 @@ def sync_watches(lib, fetcher: Fetcher, endpoints: Endpoints, newest: int = 50) 
             continue
         for entry in entries:
             found = arxiv_id(entry.findtext("a:id", "", _ATOM))
-            if not found or lib.db.execute("SELECT 1 FROM items WHERE source = 'arxiv' AND source_id = ?",
-                                           (found,)).fetchone():
+            if not found or item_id_of(lib.db, "arxiv", found) is not None:
                 continue
             try:
                 added += lib.add(fetch_paper(fetcher, endpoints, found)).added
             except SourceError as exc:
                 problems.append(str(exc))
-        with atomic(lib.db):
-            lib.db.execute("UPDATE sync_state SET updated_at = ? WHERE source = ?", (now_iso(), key))
+        touch(lib.db, key)
     return added, problems

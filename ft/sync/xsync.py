@@ -29,15 +29,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from index.db import atomic
-from index.records import Link, Record
-
-from ft.core.dates import iso, now_iso
+from ft.core.dates import iso
 from ft.core.errors import BackendUnavailable, SourceError
 from ft.core.privacy import private_dir
 from ft.core.settings import Settings
-from ft.sources.base import first_line
 from ft.core.urls import canonical_url, tweet_url
+from ft.sources.base import first_line
+from index.db import atomic
+from index.records import Link, Record
+from index.store import metas, set_meta
+from index.sync_state import load_state, save_state
 
 __all__ = ["XConfig", "XReport", "login", "parse_page", "sync_x"]
 
@@ -196,14 +197,12 @@ _FETCH = """async ([url, bearer]) => {
 
 
 def _state(lib) -> dict:
-    row = lib.db.execute("SELECT cursor, state FROM sync_state WHERE source = 'x'").fetchone()
-    return {"cursor": row[0], **json.loads(row[1] or "{}")} if row else {"cursor": None}
+    cursor, state = load_state(lib.db, "x") or (None, {})
+    return {"cursor": cursor, **state}
 
 
 def _save(lib, cursor: str | None, state: dict) -> None:
-    with atomic(lib.db):
-        lib.db.execute("INSERT OR REPLACE INTO sync_state (source, cursor, state, updated_at) VALUES ('x', ?, ?, ?)",
-                       (cursor, json.dumps(state), now_iso()))
+    save_state(lib.db, "x", cursor, state)
 
 
 def _query(page, config: XConfig, report: XReport, query_id: str, name: str, variables: dict, sleep) -> dict:
@@ -249,12 +248,11 @@ def _folders(lib, page, config: XConfig, report: XReport, sleep) -> None:
             cursor = bottom
         report.folders += 1
     with atomic(lib.db):
-        for item_id, source_id, meta in lib.db.execute("SELECT id, source_id, meta FROM items WHERE source = 'x'").fetchall():
-            data = json.loads(meta or "{}")
+        for item_id, source_id, data in metas(lib.db, "x"):
             names = sorted(membership.get(source_id, set()))
             if data.get("folders") != names:
                 data["folders"] = names
-                lib.db.execute("UPDATE items SET meta = ? WHERE id = ?", (json.dumps(data, sort_keys=True), item_id))
+                set_meta(lib.db, item_id, data)
 
 
 def _download_media(lib, records: list[Record], report: XReport) -> None:
