@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import index
 from index import Filters, Hit, Item, Record, Skipped, Stats, UpsertResult
@@ -26,10 +26,13 @@ from index.vectors import VectorIndex
 from npu.embedder import expected_model_id, load_embedder
 
 from . import sources
-from ft.core.config import load_settings, resolve_db
-from ft.core.settings import Settings
-from ft.core.errors import LibraryError, NotFound, SearchError, SourceError
-from ft.core.privacy import private_dir, private_file
+from .core.config import load_settings, resolve_db
+from .core.errors import LibraryError, NotFound, SearchError, SourceError
+from .core.privacy import private_dir, private_file
+from .core.settings import Settings
+
+if TYPE_CHECKING:
+    from local_models import Engine
 
 __all__ = ["ImportReport", "Library"]
 
@@ -72,19 +75,31 @@ class ImportReport:
         }
 
 
+@dataclass
+class _Models:
+    """The models a library shares with its connections for other threads, each loaded on first use."""
+
+    embedder: Embedder | None = None
+    engines: dict[tuple[str, int | None], Engine] = field(default_factory=dict)
+
+
 class Library:
-    """A personal library in one SQLite file.
+    """A personal library in one SQLite file, and the models that work on it.
 
     :param where: a ``.db`` file, a folder holding ``library.db``, or ``None``
         for the default (``FT_HOME`` or the XDG data folder).
     :param embedder: the embedder for semantic search and ``embed``; by default
         the one ``config.json`` names, loaded on first use.
+    :param settings: the home's settings when the caller has read them already;
+        by default ``config.json`` beside the library is read, once.
     """
 
-    def __init__(self, where: str | os.PathLike[str] | None = None, embedder: Embedder | None = None) -> None:
+    def __init__(self, where: str | os.PathLike[str] | None = None, embedder: Embedder | None = None,
+                 settings: Settings | None = None) -> None:
         self.path = resolve_db(where)
-        self.settings: Settings = load_settings(self.path.parent)
-        self._embedder = embedder
+        self.settings: Settings = settings or load_settings(self.path.parent)
+        self._models = _Models(embedder)
+        self._owns_models = True
         self._vectors: VectorIndex | None = None
         self.notices: list[str] = []  # one-line notes for the user (fallbacks, degraded modes)
         try:
@@ -105,8 +120,19 @@ class Library:
         self.close()
 
     def close(self) -> None:
-        """Close the database connection."""
+        """Close the database connection, and the engines this library loaded (not those it shares)."""
         self.db.conn.close()
+        if self._owns_models:
+            for engine in self._models.engines.values():
+                engine.close()
+            self._models.engines.clear()
+
+    def for_thread(self) -> Library:
+        """Another connection to this library for a worker thread (an SQLite connection stays in
+        its thread), sharing this one's settings and models: what either loads, both use."""
+        other = Library(self.path, settings=self.settings)
+        other._models, other._owns_models = self._models, False
+        return other
 
     def __repr__(self) -> str:
         return f"<Library {self.path}>"
@@ -117,7 +143,7 @@ class Library:
         """Store records; an identical record already stored changes nothing."""
         if isinstance(records, Record):
             records = [records]
-        with self._run("add", {}) as run:
+        with self.run("add", {}) as run:
             result = index.upsert(self.db, records)
             run.update(added=result.added, updated=result.updated, unchanged=result.unchanged)
         return result
@@ -141,7 +167,7 @@ class Library:
             report.problems.append(f"{missing}: no such file or folder")
             report.files_failed += 1
         files = list(sources.expand(p for p in named if p.exists()))
-        with self._run("import", {"paths": [str(p) for p in named], "as": as_format}) as run:
+        with self.run("import", {"paths": [str(p) for p in named], "as": as_format}) as run:
             for done, path in enumerate(files, 1):
                 self._import_file(path, as_format, report)
                 if progress:
@@ -213,17 +239,30 @@ class Library:
     @property
     def embedder(self) -> Embedder:
         """The embedder, loaded on first use (provider fallbacks become notices)."""
-        if self._embedder is None:
-            self._embedder = load_embedder(self.settings.embedder, self.settings.device, self.notices.append,
+        if self._models.embedder is None:
+            self._models.embedder = load_embedder(self.settings.embedder, self.settings.device, self.notices.append,
                                            self.path.parent / "models")
-        return self._embedder
+        return self._models.embedder
 
     @property
     def embedder_id(self) -> str:
         """The model id vectors are stored under, known without loading the model."""
-        if self._embedder is not None:
-            return self._embedder.model_id
+        if self._models.embedder is not None:
+            return self._models.embedder.model_id
         return expected_model_id(self.settings.embedder, self.settings.device, self.path.parent / "models")
+
+    # -- language models -------------------------------------------------------
+
+    def engine(self, task: str = "default", model: str | None = None, n_ctx: int | None = None) -> Engine:
+        """The language model for ``task`` (``classify``, ``summarize``, ``ask``, …): ``model`` when
+        given (a registry name, GGUF path, GenAI folder or server URL), else the one ``config.json``
+        names for the task. Loaded on first use and kept until ``close``."""
+        from local_models import DEFAULT_MODEL, load_engine
+
+        key = (model or self.settings.model_for(task) or DEFAULT_MODEL, n_ctx)
+        if key not in self._models.engines:
+            self._models.engines[key] = load_engine(key[0], settings=self.settings, n_ctx=n_ctx)
+        return self._models.engines[key]
 
     @property
     def vectors(self) -> VectorIndex:
@@ -253,7 +292,7 @@ class Library:
 
         Safe to interrupt: finished batches stay, and the next run does only the rest.
         """
-        with self._run("embed", {"model": self.embedder_id}) as run:
+        with self.run("embed", {"model": self.embedder_id}) as run:
             report = embedding.run(self.db, self.embedder, progress)
             run.update(report.to_dict())
         if report.other_models and report.embedded:
@@ -288,8 +327,9 @@ class Library:
     # -- run log -------------------------------------------------------------
 
     @contextmanager
-    def _run(self, command: str, args: dict[str, Any]) -> Iterator[dict[str, Any]]:
-        """Log a run: started before, finished with its figures after, ``interrupted`` if it raised."""
+    def run(self, command: str, args: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        """Log a command that changes the library: started before the block, finished after it with the
+        figures the block put in the yielded dict (its ``status`` too), ``interrupted`` if it raised."""
         run_id = start_run(self.db, command, args)
         figures: dict[str, Any] = {}
         status = "interrupted"

@@ -21,8 +21,8 @@ from textual.widgets import DataTable, Footer, Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 from rich.text import Text
 
-import ft
 from ft.core.errors import FtError
+from ft.library import Library
 from index import Filters, Item
 from index.overview import data_version
 
@@ -56,7 +56,7 @@ class FtApp(App):
 
     def __init__(self, library: Path | str | None = None) -> None:
         super().__init__()
-        self.lib = ft.Library(library)
+        self.lib = Library(library)
         self.filters = Filters()
         self.query = ""
         self.current: Item | None = None
@@ -133,7 +133,7 @@ class FtApp(App):
 
     @work(exclusive=True, thread=True, group="list")
     def load(self, filters: Filters, offset: int = 0) -> None:
-        with ft.Library(self.lib.path) as lib:
+        with self.lib.for_thread() as lib:
             items = lib.items(filters, limit=PAGE, offset=offset)
         self.call_from_thread(self.show_items, items, offset > 0)
 
@@ -154,14 +154,12 @@ class FtApp(App):
 
     @work(exclusive=True, thread=True, group="search")
     def search(self, query: str, filters: Filters) -> None:
-        with ft.Library(self.lib.path, embedder=self.lib._embedder) as lib:
+        with self.lib.for_thread() as lib:  # shares the loaded models
             try:
                 hits = lib.search(query, filters, limit=200)
             except FtError as exc:
                 self.call_from_thread(self.status, str(exc))
                 return
-            if self.lib._embedder is None:
-                self.lib._embedder = lib._embedder  # load the model once, share it
         if query == self.query:  # a newer query may have started meanwhile
             self.call_from_thread(self.show_items, [hit.item for hit in hits])
 
@@ -239,7 +237,7 @@ class FtApp(App):
             lines.append(f"• {_escape(sentence)} [dim]{' '.join(n.cite for n in notes)}[/dim]")
             self.call_from_thread(self.reader.update, "[b]Summary[/b]\n" + "\n".join(lines))
 
-        with ft.Library(self.lib.path, embedder=self.lib._embedder) as lib:
+        with self.lib.for_thread() as lib:  # shares the loaded models
             summarize(lib, [item_id], subject=f"item:{item_id}", on_sentence=arrived)
         self.call_from_thread(self.status, "summary stored; it shows with the item from now on")
 
@@ -255,7 +253,7 @@ class FtApp(App):
     def ask(self, question: str, scope: list[int] | None) -> None:
         from ft.tasks.reading import ask
 
-        with ft.Library(self.lib.path, embedder=self.lib._embedder) as lib:
+        with self.lib.for_thread() as lib:  # shares the loaded models
             try:
                 result = ask(lib, question, Filters(ids=scope))
             except FtError as exc:
@@ -299,15 +297,12 @@ class FtApp(App):
 
     @work(exclusive=True, thread=True, group="llm")
     def classify(self, item_id: int) -> None:
-        from ft.tasks.classify import Cascade, item_text, item_vectors
+        from ft.tasks.classify import suggest
         from ft.tasks.taxonomy import load_taxonomies
 
-        with ft.Library(self.lib.path, embedder=self.lib._embedder) as lib:
+        with self.lib.for_thread() as lib:  # shares the loaded models
             taxonomy = load_taxonomies(lib.settings).get("topic") or load_taxonomies(lib.settings)["kind"]
-            item = lib.get(item_id)
-            decision = Cascade(taxonomy, lib.embedder.embed, None).classify(
-                [item_text(item.title, item.text)], item_vectors(lib, [(item.id, item.title, item.text)]),
-                stages=("embedding",))[0]
+            decision = suggest(lib, item_id, taxonomy)
         self.call_from_thread(self.status, f"#{item_id} looks like {taxonomy.name}/{decision.label} "
                                            f"({decision.score:.0%}); press l to set it")
 

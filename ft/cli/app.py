@@ -14,7 +14,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from typer.core import TyperGroup
 
-from ft.core.config import default_home, load_settings, resolve_db
+from ft.core.config import load_settings, resolve_db
 from ft.core.errors import FtError
 from ft.library import Library
 from ft.core.privacy import loosened
@@ -62,20 +62,17 @@ def _root(
 
 
 def library(ctx: typer.Context) -> Library:
-    """The library named by ``--home``/``FT_HOME``, opened."""
-    return Library(ctx.find_root().obj)
+    """The library named by ``--home``/``FT_HOME``, opened with the command's settings."""
+    return Library(ctx.find_root().obj, settings=settings(ctx))
 
 
 def home(ctx: typer.Context) -> Path:
-    """The ft home folder (where the library, models and caches live)."""
-    where = ctx.find_root().obj
-    if where is None:
-        return default_home()
-    return Path(where).parent if Path(where).suffix == ".db" else Path(where)
+    """The ft home folder (where the library, models and caches live): the library file's folder."""
+    return resolve_db(ctx.find_root().obj).parent
 
 
 def settings(ctx: typer.Context) -> Settings:
-    """The home's settings, for commands that open no library (the models commands); read once per command."""
+    """The home's ``config.json``, read once per command and shared by everything it opens."""
     root = ctx.find_root()
     if not isinstance(root.meta.get("ft.settings"), Settings):
         root.meta["ft.settings"] = load_settings(home(ctx))

@@ -44,7 +44,7 @@ from index.store import item_by_title, item_count
 
 from .taxonomy import Taxonomy
 
-__all__ = ["Cascade", "ClassifyReport", "EvalReport", "classify_library", "evaluate", "set_label"]
+__all__ = ["Cascade", "ClassifyReport", "EvalReport", "classify_library", "evaluate", "set_label", "suggest"]
 
 MARGIN = 0.02
 EMBEDDING_WEIGHT = 2.0
@@ -121,6 +121,11 @@ class Cascade:
                 raise FtError("this classification needs a language model, and none was given")
             self._engine = self._engine_factory()
         return self._engine
+
+    @property
+    def model_id(self) -> str | None:
+        """The language model's id once it was needed; ``None`` while embeddings decided everything."""
+        return self._engine.model_id if self._engine is not None else None
 
     def prefix(self, examples: Sequence[tuple[str, str]]) -> str:
         """The shared prompt: instructions, the taxonomy, one example per label."""
@@ -221,7 +226,7 @@ def classify_library(lib, taxonomy: Taxonomy, engine_factory, force: bool = Fals
     """Label new and changed items (all with ``force``); the user's own labels are kept."""
     started = time.perf_counter()
     report = ClassifyReport(taxonomy.name)
-    with lib._run("classify", {"taxonomy": taxonomy.name, "force": force}) as run:
+    with lib.run("classify", {"taxonomy": taxonomy.name, "force": force}) as run:
         lib.embed()
         todo = unclassified(lib.db, taxonomy.name, taxonomy.fingerprint, force)
         report.unchanged = item_count(lib.db) - len(todo)
@@ -231,7 +236,7 @@ def classify_library(lib, taxonomy: Taxonomy, engine_factory, force: bool = Fals
             rows = todo[start : start + batch]
             vectors = item_vectors(lib, [(r[0], r[1], r[2]) for r in rows])
             decisions = cascade.classify([item_text(r[1], r[2]) for r in rows], vectors)
-            model = cascade._engine.model_id if cascade._engine is not None else None
+            model = cascade.model_id
             with atomic(lib.db):
                 for (item_id, _, _, digest), decision in zip(rows, decisions):
                     _store(lib, item_id, taxonomy, decision, model, digest)
@@ -248,6 +253,15 @@ def classify_library(lib, taxonomy: Taxonomy, engine_factory, force: bool = Fals
         report.seconds = time.perf_counter() - started
         run.update(report.to_dict())
     return report
+
+
+def suggest(lib, item_id: int, taxonomy: Taxonomy) -> Decision:
+    """A quick label for one item, by embeddings alone (no language model): the same first stage,
+    prototypes and user corrections ``classify_library`` uses, for an interface to offer."""
+    item = lib.get(item_id)
+    cascade = Cascade(taxonomy, lib.embedder.embed, None, _corrections(lib, taxonomy))
+    return cascade.classify([item_text(item.title, item.text)], item_vectors(lib, [(item.id, item.title, item.text)]),
+                            stages=("embedding",))[0]
 
 
 def item_vectors(lib, items: Sequence[tuple[int | None, str, str]]) -> np.ndarray:
