@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -35,15 +36,6 @@ def _taxonomy(ctx: typer.Context, name: str, labels: str | None, file: Path | No
     return found[name]
 
 
-def _engine_factory(ctx: typer.Context, model: str | None):
-    def load():
-        from local_models import load_engine
-
-        return load_engine(model, task="classify", settings=settings(ctx))
-
-    return load
-
-
 @app.command()
 def classify(
     ctx: typer.Context,
@@ -64,12 +56,12 @@ def classify(
     chosen = _taxonomy(ctx, taxonomy, labels, taxonomy_file)
     with library(ctx) as lib:
         if eval_file:
-            reports = classifying.evaluate(lib, chosen, eval_file, _engine_factory(ctx, model))
+            reports = classifying.evaluate(lib, chosen, eval_file, partial(lib.engine, "classify", model))
             _show_eval(reports, as_json)
             return
         with progress(as_json) as bar:
             task = bar.add_task(f"classifying ({chosen.name})", total=None)
-            report = classifying.classify_library(lib, chosen, _engine_factory(ctx, model), force,
+            report = classifying.classify_library(lib, chosen, partial(lib.engine, "classify", model), force,
                                                   progress=lambda done, total: bar.update(task, completed=done, total=total))
     if as_json:
         render.emit_json(report.to_dict())
@@ -88,7 +80,7 @@ def _discover(ctx: typer.Context, name: str, model: str | None, save: Path | Non
     from ft.tasks.discover import discover
 
     with library(ctx) as lib:
-        proposals = discover(lib, _engine_factory(ctx, model))
+        proposals = discover(lib, partial(lib.engine, "classify", model))
     taxonomy = {name: {p.name: {"description": p.description} for p in proposals}}
     if save:
         save.write_text(json.dumps(taxonomy, indent=2, ensure_ascii=False) + "\n")

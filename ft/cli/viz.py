@@ -13,7 +13,7 @@ from rich.text import Text
 from ft.tasks.dashboard import dashboard, timeline
 
 from . import render
-from .app import app, library, settings
+from .app import app, library
 from .options import Json
 
 viz_app = typer.Typer(help="See the library: a dashboard, the map of ideas, topics over time.", invoke_without_command=True)
@@ -64,15 +64,6 @@ def viz(ctx: typer.Context, as_json: Json = False) -> None:
     render.out.print(Columns(panels, equal=True, expand=True))
 
 
-def _engine_factory(ctx: typer.Context):
-    def load():
-        from local_models import load_engine
-
-        return load_engine(settings=settings(ctx))
-
-    return load
-
-
 @viz_app.command("map")
 def viz_map(
     ctx: typer.Context,
@@ -86,7 +77,7 @@ def viz_map(
     from ft.tasks.mapdraw import to_html, to_png, to_terminal
 
     with library(ctx) as lib:
-        idea = build_map(lib, _engine_factory(ctx))
+        idea = build_map(lib, lib.engine)
     if as_json:
         render.emit_json(idea.to_dict())
         return
