@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,52 +27,23 @@ from npu.embedder import expected_model_id, load_embedder
 
 from . import sources
 from .core.config import load_settings, resolve_db
-from .core.errors import LibraryError, NotFound, SearchError, SourceError
+from .core.errors import FtError, LibraryError, NotFound, SearchError, SourceError
 from .core.privacy import private_dir, private_file
+from .core.report import Report
 from .core.settings import Settings
 
 if TYPE_CHECKING:
     from local_models import Engine
 
-__all__ = ["ImportReport", "Library"]
+    from .sync.fetch import Fetcher
+    from .sync.web import Endpoints
+
+__all__ = ["ImportReport", "Library", "Report"]
 
 Progress = Callable[[Path, int, int], None]
 
 
-@dataclass
-class ImportReport:
-    """What an import did, file by file; ``status`` is ok, partial, failed or empty."""
-
-    files: int = 0
-    files_failed: int = 0
-    added: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    problems: list[str] = field(default_factory=list)
-
-    @property
-    def status(self) -> str:
-        if self.problems and (self.added or self.updated or self.unchanged):
-            return "partial"
-        if self.problems:
-            return "failed"
-        return "ok" if self.files else "empty"
-
-    def count(self, result: UpsertResult) -> None:
-        self.added += result.added
-        self.updated += result.updated
-        self.unchanged += result.unchanged
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "status": self.status,
-            "files": self.files,
-            "files_failed": self.files_failed,
-            "added": self.added,
-            "updated": self.updated,
-            "unchanged": self.unchanged,
-            "problems": self.problems,
-        }
+ImportReport = Report  # the name before there was one report type; ``ft.ImportReport`` still works
 
 
 @dataclass
@@ -153,7 +124,7 @@ class Library:
         paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
         as_format: str | None = None,
         progress: Progress | None = None,
-    ) -> ImportReport:
+    ) -> Report:
         """Import files and folders, each file's format detected by its content.
 
         A file that cannot be read is reported in ``problems`` as one line and
@@ -162,10 +133,9 @@ class Library:
         if isinstance(paths, (str, os.PathLike)):
             paths = [paths]
         named = [Path(p) for p in paths]
-        report = ImportReport()
+        report = Report("files")
         for missing in (p for p in named if not p.exists()):
-            report.problems.append(f"{missing}: no such file or folder")
-            report.files_failed += 1
+            report.fail(f"{missing}: no such file or folder")
         files = list(sources.expand(p for p in named if p.exists()))
         with self.run("import", {"paths": [str(p) for p in named], "as": as_format}) as run:
             for done, path in enumerate(files, 1):
@@ -175,21 +145,83 @@ class Library:
             run.update(report.to_dict())
         return report
 
-    def _import_file(self, path: Path, as_format: str | None, report: ImportReport) -> None:
-        report.files += 1
+    def _import_file(self, path: Path, as_format: str | None, report: Report) -> None:
+        report.inputs += 1
         try:
             report.count(index.upsert(self.db, self._records(path, as_format, report)))
         except SourceError as exc:
-            report.files_failed += 1
-            report.problems.append(str(exc))
+            report.fail(str(exc))
 
     @staticmethod
-    def _records(path: Path, as_format: str | None, report: ImportReport) -> Iterator[Record]:
+    def _records(path: Path, as_format: str | None, report: Report) -> Iterator[Record]:
         for entry in sources.read(path, as_format):
             if isinstance(entry, Skipped):
                 report.problems.append(str(entry))
             else:
                 yield entry
+
+    # -- the network -------------------------------------------------------
+
+    def add_url(self, targets: str | Iterable[str]) -> Report:
+        """Fetch web pages (their readable text) and arXiv papers (``arxiv:ID`` or an arxiv.org link,
+        metadata and PDF text) and store them; a target that cannot be fetched is one problem line."""
+        from .sync.web import fetch
+
+        report = Report("urls")
+        with self._network() as (fetcher, endpoints):
+            for target in [targets] if isinstance(targets, str) else targets:
+                report.inputs += 1
+                try:
+                    report.count(self.add(fetch(fetcher, endpoints, target)))
+                except SourceError as exc:
+                    report.fail(str(exc))
+        return report
+
+    def attach_papers(self) -> Report:
+        """Fetch every arXiv paper an item links to and link the two both ways."""
+        from .sync.web import attach_papers
+
+        with self._network() as (fetcher, endpoints):
+            return attach_papers(self, fetcher, endpoints)
+
+    def sync(self, sources: Sequence[str] | None = None, *, full: bool = False, resume: bool = False,
+             folders: bool = False, media: bool = False) -> list[Report]:
+        """Pull ``sources`` (``x``, ``feeds``, ``papers``; by default all, X only after ``ft login x``),
+        one report each. ``full``, ``resume``, ``folders`` and ``media`` are X's (see ``ft sync --help``)."""
+        from .sync.feeds import sync_feeds
+        from .sync.web import attach_papers, sync_watches
+
+        chosen = list(sources or (["x"] if (self.path.parent / "browser" / "x").exists() else []) + ["feeds", "papers"])
+        unknown = [s for s in chosen if s not in ("x", "feeds", "papers")]
+        if unknown:
+            raise FtError(f"unknown source {unknown[0]!r}: ft sync knows x, feeds and papers")
+        reports = []
+        if "x" in chosen:
+            from .sync.xsync import XConfig, sync_x
+
+            try:
+                reports.append(sync_x(self, XConfig.from_settings(self.settings), full=full, resume=resume,
+                                      folders=folders, media=media))
+            except FtError as exc:
+                reports.append(Report("x", failed=1, problems=[str(exc)]))
+        with self._network() as (fetcher, endpoints):
+            if "feeds" in chosen:
+                reports.append(sync_feeds(self, fetcher))
+            if "papers" in chosen:
+                reports.append(sync_watches(self, fetcher, endpoints).merge(attach_papers(self, fetcher, endpoints)))
+        return reports
+
+    @contextmanager
+    def _network(self) -> Iterator[tuple[Fetcher, Endpoints]]:
+        """A safe fetcher and the arXiv endpoints, as the settings allow, closed after the block."""
+        from .sync.fetch import Fetcher
+        from .sync.web import Endpoints
+
+        fetcher = Fetcher(self.settings.allow_hosts)
+        try:
+            yield fetcher, Endpoints(self.settings.arxiv_api, self.settings.arxiv)
+        finally:
+            fetcher.close()
 
     # -- reading -----------------------------------------------------------
 

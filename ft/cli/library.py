@@ -10,7 +10,7 @@ from typing import Annotated, Optional
 import typer
 
 from ft import sources
-from ft.library import ImportReport
+from ft.core.report import Report
 
 from . import render
 from .app import EXIT_PARTIAL, app, library, progress
@@ -40,17 +40,19 @@ def add(
         def advance(path: Path, done: int, total: int) -> None:
             bar.update(task, completed=done, total=total, description=path.name[:40])
 
-        report = lib.import_path(local, as_format=as_format, progress=advance) if local else ImportReport()
+        report = lib.import_path(local, as_format=as_format, progress=advance) if local else Report()
         if remote:
-            _add_remote(lib, remote, report)
+            report.merge(lib.add_url(remote))
     if as_json:
-        render.emit_json(report.to_dict())
+        render.emit_json({"status": report.status, "files": report.inputs, "files_failed": report.failed,
+                          "added": report.added, "updated": report.updated, "unchanged": report.unchanged,
+                          "problems": report.problems})
     else:
         for problem in report.problems:
             render.err.print(f"[red]✗[/] {render.escape(problem)}")
         render.out.print(
             f"{report.added} added, {report.updated} updated, {report.unchanged} unchanged "
-            f"from {report.files} files" + (f"; {len(report.problems)} problems" if report.problems else "")
+            f"from {report.inputs} files" + (f"; {len(report.problems)} problems" if report.problems else "")
         )
     if report.status == "partial":
         raise typer.Exit(EXIT_PARTIAL)
@@ -110,26 +112,6 @@ def embed(ctx: typer.Context, as_json: Json = False) -> None:
             f"{report.items_chunked} items chunked, {report.embedded} chunks embedded with {report.model} "
             f"({report.rate:.0f}/s); {report.chunks} chunks in the library"
         )
-
-
-def _add_remote(lib, targets: list[str], report) -> None:
-    """Fetch pages and papers the user named; each failure is one problem line."""
-    from ft.core.errors import SourceError
-    from ft.sync.fetch import Fetcher
-    from ft.sync.web import Endpoints, fetch_page, fetch_paper
-
-    fetcher = Fetcher(lib.settings.allow_hosts)
-    endpoints = Endpoints(lib.settings.arxiv_api, lib.settings.arxiv)
-    for target in targets:
-        report.files += 1
-        try:
-            is_paper = target.startswith("arxiv:") or "arxiv.org/" in target
-            record = fetch_paper(fetcher, endpoints, target) if is_paper else fetch_page(fetcher, target)
-            report.count(lib.add(record))
-        except SourceError as exc:
-            report.files_failed += 1
-            report.problems.append(str(exc))
-    fetcher.close()
 
 
 def _notices(lib) -> None:
@@ -220,21 +202,16 @@ app.add_typer(papers_app, name="papers")
 @papers_app.command("attach")
 def papers_attach(ctx: typer.Context, as_json: Json = False) -> None:
     """Fetch each arXiv paper an item links to (metadata and PDF text) and link the two both ways."""
-    from ft.sync.fetch import Fetcher
-    from ft.sync.web import Endpoints, attach_papers
-
     with library(ctx) as lib:
-        fetcher = Fetcher(lib.settings.allow_hosts)
-        added, problems = attach_papers(lib, fetcher, Endpoints(lib.settings.arxiv_api, lib.settings.arxiv))
-        fetcher.close()
+        report = lib.attach_papers()
     if as_json:
-        render.emit_json({"added": added, "problems": problems})
+        render.emit_json({"added": report.added, "problems": report.problems})
         return
-    for problem in problems:
+    for problem in report.problems:
         render.err.print(f"[red]✗[/] {render.escape(problem)}")
-    render.out.print(f"{added} papers attached")
-    if problems:
-        raise typer.Exit(EXIT_PARTIAL if added else 1)
+    render.out.print(f"{report.added} papers attached")
+    if report.problems:
+        raise typer.Exit(EXIT_PARTIAL if report.added else 1)
 
 
 @papers_app.command("watch")

@@ -48,44 +48,10 @@ def sync(
     as_json: Json = False,
 ) -> None:
     """Pull every configured source: X bookmarks (after ft login x), feeds, watched arXiv queries and the papers items link to."""
-    from ft.core.errors import FtError
-    from ft.sync.feeds import sync_feeds
-    from ft.sync.fetch import Fetcher
-    from ft.sync.web import Endpoints, attach_papers, sync_watches
-
-    from .app import home
-
-    chosen = sources or (["x"] if (home(ctx) / "browser" / "x").exists() else []) + ["feeds", "papers"]
-    unknown = [s for s in chosen if s not in ("x", "feeds", "papers")]
-    if unknown:
-        raise FtError(f"unknown source {unknown[0]!r}: ft sync knows x, feeds and papers")
-    rows = []
     with library(ctx) as lib:
-        if "x" in chosen:
-            from ft.sync.xsync import XConfig, sync_x
-
-            try:
-                report = sync_x(lib, XConfig.from_settings(lib.settings), full=full, resume=resume, folders=folders, media=media)
-                rows.append({"source": "x", "new": report.new, "updated": report.updated,
-                             "skipped": report.unchanged + report.tombstones, "failed": 0, "problems": [],
-                             "pages": report.pages, "tombstones": report.tombstones, "waited": report.waited,
-                             "stop": report.stop, "folders": report.folders, "media": report.media})
-            except FtError as exc:
-                rows.append({"source": "x", "new": 0, "updated": 0, "skipped": 0, "failed": 1, "problems": [str(exc)]})
-        fetcher = Fetcher(lib.settings.allow_hosts)
-        if "feeds" in chosen:
-            report = sync_feeds(lib, fetcher)
-            rows.append({"source": "feeds", "new": report.new, "updated": report.updated,
-                         "skipped": report.unchanged + report.not_modified, "failed": len(report.problems),
-                         "problems": report.problems})
-        if "papers" in chosen:
-            endpoints = Endpoints(lib.settings.arxiv_api, lib.settings.arxiv)
-            watched, watch_problems = sync_watches(lib, fetcher, endpoints)
-            added, problems = attach_papers(lib, fetcher, endpoints)
-            added, problems = added + watched, watch_problems + problems
-            rows.append({"source": "papers", "new": added, "updated": 0, "skipped": 0, "failed": len(problems),
-                         "problems": problems})
-        fetcher.close()
+        reports = lib.sync(sources, full=full, resume=resume, folders=folders, media=media)
+    rows = [{"source": r.source, "new": r.added, "updated": r.updated, "skipped": r.unchanged + r.skipped,
+             "failed": r.failed, "problems": r.problems, **r.figures} for r in reports]
     if as_json:
         render.emit_json(rows)
     else:

@@ -10,7 +10,6 @@ every RSS and Atom dialect in the wild; entry HTML becomes text through lxml.
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import feedparser
@@ -19,6 +18,7 @@ from lxml.html import fragment_fromstring
 
 from ft.core.dates import iso
 from ft.core.errors import FormatError, SourceError
+from ft.core.report import Report
 from ft.core.urls import canonical_url
 from index.records import Record
 from index.store import feeds
@@ -26,17 +26,7 @@ from index.sync_state import load_state, save_state
 
 from .fetch import Fetcher
 
-__all__ = ["FeedReport", "add_feed", "parse_feed", "sync_feeds"]
-
-
-@dataclass
-class FeedReport:
-    feeds: int = 0
-    new: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    not_modified: int = 0
-    problems: list[str] = field(default_factory=list)
+__all__ = ["add_feed", "parse_feed", "sync_feeds"]
 
 
 def add_feed(lib, url: str, title: str | None = None) -> None:
@@ -84,35 +74,33 @@ def parse_feed(url: str, body: bytes, title: str | None = None) -> list[Record]:
     return records
 
 
-def sync_feeds(lib, fetcher: Fetcher) -> FeedReport:
-    report = FeedReport()
+def sync_feeds(lib, fetcher: Fetcher) -> Report:
+    """Store what each followed feed has new; a feed unchanged since last time (HTTP 304) is skipped."""
+    report = Report("feeds")
     for _, title, url in feeds(lib.db):
         if url is None:
             continue
-        report.feeds += 1
+        report.inputs += 1
         key = f"feed:{canonical_url(url)}"
         _, state = load_state(lib.db, key) or (None, {})
         headers = {k: v for k, v in (("if-none-match", state.get("etag")), ("if-modified-since", state.get("modified"))) if v}
         try:
             got = fetcher.get(url, headers)
         except SourceError as exc:
-            report.problems.append(str(exc))
+            report.fail(str(exc))
             continue
         if got.status == 304:
-            report.not_modified += 1
+            report.skipped += 1
             continue
         if got.status >= 400:
-            report.problems.append(f"{url}: HTTP {got.status}")
+            report.fail(f"{url}: HTTP {got.status}")
             continue
         try:
             records = parse_feed(url, got.body, title)
         except SourceError as exc:
-            report.problems.append(str(exc))
+            report.fail(str(exc))
             continue
-        result = lib.add(records)
-        report.new += result.added
-        report.updated += result.updated
-        report.unchanged += result.unchanged
+        report.count(lib.add(records))
         state = {"etag": got.headers.get("etag"), "modified": got.headers.get("last-modified")}
         save_state(lib.db, key, None, state)
     return report
