@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import feedparser
 from lxml.etree import ParserError
@@ -26,10 +27,13 @@ from index.sync_state import load_state, save_state
 
 from .fetch import Fetcher
 
+if TYPE_CHECKING:
+    from ft.library import Library
+
 __all__ = ["add_feed", "parse_feed", "sync_feeds"]
 
 
-def add_feed(lib, url: str, title: str | None = None) -> None:
+def add_feed(lib: Library, url: str, title: str | None = None) -> None:
     lib.add(Record("feeds", canonical_url(url), f"{title or url}\n{url}", title=title or url, kind="feed", url=url))
 
 
@@ -74,7 +78,7 @@ def parse_feed(url: str, body: bytes, title: str | None = None) -> list[Record]:
     return records
 
 
-def sync_feeds(lib, fetcher: Fetcher) -> Report:
+def sync_feeds(lib: Library, fetcher: Fetcher) -> Report:
     """Store what each followed feed has new; a feed unchanged since last time (HTTP 304) is skipped."""
     report = Report("feeds")
     for _, title, url in feeds(lib.db):

@@ -14,6 +14,7 @@ import io
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import trafilatura
 
@@ -25,6 +26,9 @@ from index.store import item_id_of, link_to, source_texts
 from index.sync_state import follow, following, touch
 
 from .fetch import Fetcher
+
+if TYPE_CHECKING:
+    from ft.library import Library
 
 __all__ = ["Endpoints", "attach_papers", "fetch", "fetch_page", "fetch_paper", "sync_watches", "watch"]
 
@@ -92,7 +96,7 @@ def fetch(fetcher: Fetcher, endpoints: Endpoints, target: str) -> Record:
     return fetch_page(fetcher, target)
 
 
-def attach_papers(lib, fetcher: Fetcher, endpoints: Endpoints) -> Report:
+def attach_papers(lib: Library, fetcher: Fetcher, endpoints: Endpoints) -> Report:
     """Fetch every arXiv paper items link to and link them both ways; a paper that cannot be fetched is one problem."""
     wanted: dict[str, list[tuple[str, str]]] = {}
     for source, source_id, url, text, meta in source_texts(lib.db, exclude="arxiv"):
@@ -114,12 +118,12 @@ def attach_papers(lib, fetcher: Fetcher, endpoints: Endpoints) -> Report:
     return report
 
 
-def watch(lib, query: str) -> None:
+def watch(lib: Library, query: str) -> None:
     """Follow an arXiv search query (``cat:cs.CL AND abs:speculative``): ``ft sync papers`` fetches new matches."""
     follow(lib.db, f"papers:{query}")
 
 
-def sync_watches(lib, fetcher: Fetcher, endpoints: Endpoints, newest: int = 50) -> Report:
+def sync_watches(lib: Library, fetcher: Fetcher, endpoints: Endpoints, newest: int = 50) -> Report:
     """Fetch each watched query's newest matches not yet stored, with their PDFs."""
     from urllib.parse import quote
 

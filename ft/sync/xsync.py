@@ -27,7 +27,7 @@ import stat
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ft.core.dates import iso
 from ft.core.errors import BackendUnavailable, SourceError
@@ -40,6 +40,9 @@ from index.db import atomic
 from index.records import Link, Record
 from index.store import metas, set_meta
 from index.sync_state import load_state, save_state
+
+if TYPE_CHECKING:
+    from ft.library import Library
 
 __all__ = ["XConfig", "login", "parse_page", "sync_x"]
 
@@ -184,12 +187,12 @@ _FETCH = """async ([url, bearer]) => {
 }"""
 
 
-def _state(lib) -> dict:
+def _state(lib: Library) -> dict:
     cursor, state = load_state(lib.db, "x") or (None, {})
     return {"cursor": cursor, **state}
 
 
-def _save(lib, cursor: str | None, state: dict) -> None:
+def _save(lib: Library, cursor: str | None, state: dict) -> None:
     save_state(lib.db, "x", cursor, state)
 
 
@@ -215,7 +218,7 @@ def _query(page, config: XConfig, report: Report, query_id: str, name: str, vari
     raise SourceError("x", f"still rate limited after 8 waits ({report.figures['waited']:.0f} s); try later with --continue")
 
 
-def _folders(lib, page, config: XConfig, report: Report, sleep) -> None:
+def _folders(lib: Library, page, config: XConfig, report: Report, sleep) -> None:
     """Mirror bookmark folders onto items' ``meta.folders`` (folders removed on X are removed here)."""
     data = _query(page, config, report, config.folders_query_id, "BookmarkFoldersSlice", {}, sleep)
     slice_ = (((data.get("data") or {}).get("viewer") or {}).get("user_results") or {}).get("result") or {}
@@ -243,7 +246,7 @@ def _folders(lib, page, config: XConfig, report: Report, sleep) -> None:
                 set_meta(lib.db, item_id, data)
 
 
-def _download_media(lib, records: list[Record], report: Report) -> None:
+def _download_media(lib: Library, records: list[Record], report: Report) -> None:
     """Save each tweet's media under ``FT_HOME/media/x/<tweet id>/``, through the safe fetcher."""
     from .fetch import Fetcher
 
@@ -270,7 +273,7 @@ def _download_media(lib, records: list[Record], report: Report) -> None:
         fetcher.close()
 
 
-def sync_x(lib, config: XConfig, full: bool = False, resume: bool = False, folders: bool = False,
+def sync_x(lib: Library, config: XConfig, full: bool = False, resume: bool = False, folders: bool = False,
            media: bool = False, sleep=time.sleep) -> Report:
     """Store the account's bookmarks, newest first, stopping at the newest one a previous sync stored
     (``full``: all; ``resume``: from the saved cursor). Deleted posts count as skipped."""

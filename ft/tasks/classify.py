@@ -33,6 +33,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -43,6 +44,9 @@ from index.records import Skipped
 from index.store import item_by_title, item_count
 
 from .taxonomy import Taxonomy
+
+if TYPE_CHECKING:
+    from ft.library import Library
 
 __all__ = ["Cascade", "ClassifyReport", "EvalReport", "classify_library", "evaluate", "set_label", "suggest"]
 
@@ -211,7 +215,7 @@ class ClassifyReport:
         return {**self.__dict__, "rate": self.rate}
 
 
-def _corrections(lib, taxonomy: Taxonomy) -> list[tuple[str, np.ndarray]]:
+def _corrections(lib: Library, taxonomy: Taxonomy) -> list[tuple[str, np.ndarray]]:
     """The user's own labels in this taxonomy, as (label, item vector) examples."""
     out = []
     for item_id, label in user_labels(lib.db, taxonomy.name):
@@ -221,7 +225,7 @@ def _corrections(lib, taxonomy: Taxonomy) -> list[tuple[str, np.ndarray]]:
     return out
 
 
-def classify_library(lib, taxonomy: Taxonomy, engine_factory, force: bool = False, batch: int = 64,
+def classify_library(lib: Library, taxonomy: Taxonomy, engine_factory, force: bool = False, batch: int = 64,
                      progress: Callable[[int, int], None] | None = None) -> ClassifyReport:
     """Label new and changed items (all with ``force``); the user's own labels are kept."""
     started = time.perf_counter()
@@ -255,7 +259,7 @@ def classify_library(lib, taxonomy: Taxonomy, engine_factory, force: bool = Fals
     return report
 
 
-def suggest(lib, item_id: int, taxonomy: Taxonomy) -> Decision:
+def suggest(lib: Library, item_id: int, taxonomy: Taxonomy) -> Decision:
     """A quick label for one item, by embeddings alone (no language model): the same first stage,
     prototypes and user corrections ``classify_library`` uses, for an interface to offer."""
     item = lib.get(item_id)
@@ -264,7 +268,7 @@ def suggest(lib, item_id: int, taxonomy: Taxonomy) -> Decision:
                             stages=("embedding",))[0]
 
 
-def item_vectors(lib, items: Sequence[tuple[int | None, str, str]]) -> np.ndarray:
+def item_vectors(lib: Library, items: Sequence[tuple[int | None, str, str]]) -> np.ndarray:
     """(N, dim): each item's opening embedded, plus the mean of its chunk vectors where it has them."""
     openings = lib.embedder.embed([item_text(title, text) for _, title, text in items])
     out = []
@@ -275,12 +279,12 @@ def item_vectors(lib, items: Sequence[tuple[int | None, str, str]]) -> np.ndarra
     return np.array(out, dtype=np.float32)
 
 
-def _store(lib, item_id: int, taxonomy: Taxonomy, decision: Decision, model: str | None, digest: str) -> None:
+def _store(lib: Library, item_id: int, taxonomy: Taxonomy, decision: Decision, model: str | None, digest: str) -> None:
     store_label(lib.db, item_id, taxonomy.name, taxonomy.fingerprint, digest, decision.label, decision.method,
                 decision.score, model if decision.method == "llm" else lib.embedder_id)
 
 
-def set_label(lib, item_id: int, taxonomy: Taxonomy, label: str) -> None:
+def set_label(lib: Library, item_id: int, taxonomy: Taxonomy, label: str) -> None:
     """Record the user's label for an item: it replaces the machine's and teaches both stages."""
     lib.get(item_id)
     taxonomy.label(label)
@@ -326,7 +330,7 @@ class EvalReport:
                 "by_llm": self.by_llm, "confusion": self.confusion()}
 
 
-def read_labelled(lib, path: Path, taxonomy: Taxonomy) -> tuple[list[tuple[int | None, str, str]], list[str]]:
+def read_labelled(lib: Library, path: Path, taxonomy: Taxonomy) -> tuple[list[tuple[int | None, str, str]], list[str]]:
     """((item id or None, title, text) items, labels) from a JSON Lines file of
     ``{"label", "text"[, "title"]}`` or ``{"label", "title"}`` naming an item of the library."""
     from ft.sources.ft_json import json_lines
@@ -353,7 +357,7 @@ def read_labelled(lib, path: Path, taxonomy: Taxonomy) -> tuple[list[tuple[int |
     return items, truth
 
 
-def evaluate(lib, taxonomy: Taxonomy, path: Path, engine_factory, methods: Sequence[str] = ("embedding", "llm", "cascade"),
+def evaluate(lib: Library, taxonomy: Taxonomy, path: Path, engine_factory, methods: Sequence[str] = ("embedding", "llm", "cascade"),
              margin: float = MARGIN, weight: float = EMBEDDING_WEIGHT) -> list[EvalReport]:
     """Each method on the labelled file: embeddings alone, the model alone, the cascade."""
     items, truth = read_labelled(lib, path, taxonomy)

@@ -5,18 +5,22 @@ from __future__ import annotations
 import re
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ft.core.dates import iso
 from index import overview
 
+if TYPE_CHECKING:
+    from ft.library import Library
+
 __all__ = ["dashboard", "timeline"]
 
 _DOMAIN = re.compile(r"https?://(?:www\.)?([^/\s:?#]+)")
 
 
-def timeline(lib, taxonomy: str = "topic") -> dict[str, dict[str, int]]:
+def timeline(lib: Library, taxonomy: str = "topic") -> dict[str, dict[str, int]]:
     """{month: {label: items}}; items without a label in ``taxonomy`` count under their source."""
     out: dict[str, dict[str, int]] = {}
     for month, label, n in overview.month_label_counts(lib.db, taxonomy):
@@ -25,7 +29,7 @@ def timeline(lib, taxonomy: str = "topic") -> dict[str, dict[str, int]]:
     return out
 
 
-def dashboard(lib, top: int = 8) -> dict:
+def dashboard(lib: Library, top: int = 8) -> dict:
     """Every panel's numbers, JSON-ready."""
     db = lib.db
     stats = lib.stats()
@@ -43,7 +47,7 @@ def dashboard(lib, top: int = 8) -> dict:
     }
 
 
-def forgotten_gems(lib, top: int = 5) -> list[dict]:
+def forgotten_gems(lib: Library, top: int = 5) -> list[dict]:
     """Old items never opened that sit at the centre of what you save (closest to the library's mean)."""
     rows = overview.unopened(lib.db)
     if not rows or not lib.has_vectors():

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -18,6 +19,9 @@ from index.labels import labels_by_item
 from index.overview import map_rows
 
 from .clusters import cluster_library
+
+if TYPE_CHECKING:
+    from ft.library import Library
 
 __all__ = ["IdeaMap", "MapPoint", "build_map", "project"]
 
@@ -61,7 +65,7 @@ def project(vectors: np.ndarray) -> tuple[np.ndarray, str]:
     return PCA(n_components=2, random_state=0).fit_transform(vectors), "pca"
 
 
-def build_map(lib, engine_factory, taxonomy: str = "topic") -> IdeaMap:
+def build_map(lib: Library, engine_factory, taxonomy: str = "topic") -> IdeaMap:
     found = cluster_library(lib, engine_factory)
     coords, method = project(found.vectors)
     rows = map_rows(lib.db)

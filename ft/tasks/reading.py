@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -10,6 +11,9 @@ from index.hybrid import allowed_ids
 from index.reading import chunks_by_id, latest_summary, save_summary
 
 from .recursive import Reader, Reading
+
+if TYPE_CHECKING:
+    from ft.library import Library
 
 __all__ = ["NOT_FOUND", "ask", "stored_summary", "summarize"]
 
@@ -25,7 +29,7 @@ def auto_length(chunks: int) -> int:
     return max(5, min(30, round(1.5 * chunks ** 0.5)))
 
 
-def summarize(lib, item_ids: list[int], sentences: int | None = None, rewrite_engine=None, subject: str | None = None,
+def summarize(lib: Library, item_ids: list[int], sentences: int | None = None, rewrite_engine=None, subject: str | None = None,
               style: str = "summary", on_sentence=None) -> Reading:
     """A cited summary of one item or a collection, any length: map every chunk, reduce to
     ``sentences`` (by default more for longer input)."""
@@ -41,11 +45,11 @@ def summarize(lib, item_ids: list[int], sentences: int | None = None, rewrite_en
     return reading
 
 
-def stored_summary(lib, item_id: int) -> str | None:
+def stored_summary(lib: Library, item_id: int) -> str | None:
     return latest_summary(lib.db, f"item:{item_id}")
 
 
-def ask(lib, question: str, filters, sentences: int = 3, chunks: int = 16, rewrite_engine=None,
+def ask(lib: Library, question: str, filters, sentences: int = 3, chunks: int = 16, rewrite_engine=None,
         on_sentence=None) -> Reading:
     """Retrieve the chunks nearest the question, read them recursively, answer with citations —
     or say ``not found in your library`` when nothing read is close enough to answer."""

@@ -29,10 +29,14 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from index.reading import cached_notes, chunks_of_items, item_texts, save_notes
+
+if TYPE_CHECKING:
+    from ft.library import Library
 
 __all__ = ["Note", "Reading", "Reader", "sentences"]
 
@@ -109,7 +113,7 @@ class Reading:
 class Reader:
     """Reads items of a library recursively. ``per_chunk`` notes per chunk, ``fan_in`` per reduce."""
 
-    def __init__(self, lib, per_chunk: int = 3, fan_in: int = 6, rewrite_engine=None) -> None:
+    def __init__(self, lib: Library, per_chunk: int = 3, fan_in: int = 6, rewrite_engine=None) -> None:
         self.lib = lib
         self.per_chunk = per_chunk
         self.fan_in = fan_in
