@@ -16,7 +16,7 @@ from importlib import metadata
 from pathlib import Path
 
 from . import __version__
-from ft.core.config import default_home
+from .core.config import default_home
 
 __all__ = ["Check", "diagnose"]
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 import ft
-from ft.tasks import classify as classifying
 from ft.core.settings import Settings
+from ft.tasks import classify as classifying
 from ft.tasks.taxonomy import from_names, load_taxonomies
 from index import Record
 

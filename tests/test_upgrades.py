@@ -21,8 +21,8 @@ import pytest
 
 import ft
 import index
-from ft.tasks import classify as classifying
 from ft.core.config import DB_NAME
+from ft.tasks import classify as classifying
 from ft.tasks.reading import stored_summary, summarize
 from index import Record
 from tests.fixtures.schema.make import TAXONOMY, FixtureEmbedder

@@ -16,9 +16,9 @@ from typer.core import TyperGroup
 
 from ft.core.config import load_settings, resolve_db
 from ft.core.errors import FtError
-from ft.library import Library
 from ft.core.privacy import loosened
 from ft.core.settings import Settings
+from ft.library import Library
 
 from . import render
 

@@ -6,8 +6,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from ft.tasks import reading
 from ft.core.errors import FtError
+from ft.tasks import reading
 
 from . import render
 from .app import app, library
