@@ -7,6 +7,7 @@ the contracts would catch it.
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -76,3 +77,19 @@ def test_no_library_privates_outside_the_library():
              if path != ROOT / "ft" / "library.py"
              for number, line in _code_lines(path) if re.search(r"\blib\._\w", line)]
     assert not found, "use the Library's public methods:\n" + "\n".join(found)
+
+
+def test_a_command_reads_config_json_once(cli, ft_home, tmp_path, monkeypatch):
+    """``ft label`` needs a taxonomy from config.json and the library: one read serves both."""
+    from ft.core.settings import Settings
+
+    ft_home.mkdir(mode=0o700, parents=True)
+    (ft_home / "config.json").write_text(json.dumps({"taxonomies": {"topic": {"a": "about a", "b": "about b"}}}))
+    note = tmp_path / "note.md"
+    note.write_text("# A note\n\nabout a\n")
+    assert cli("add", str(note)).exit_code == 0
+    parse = Settings.from_dict.__func__
+    reads = []
+    monkeypatch.setattr(Settings, "from_dict", classmethod(lambda cls, home, data: reads.append(home) or parse(cls, home, data)))
+    assert cli("label", "1", "a").exit_code == 0
+    assert reads == [ft_home]
