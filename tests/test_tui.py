@@ -35,8 +35,7 @@ async def test_search_filter_read_summarize_and_label(home, embedder):
         papers = [i.id for i in lib.items(source="pdf")]
         for item_id in papers:
             set_label(lib, item_id, from_names("topic", "inference,life"), "inference")
-    app = make_app(home)
-    app.lib._embedder = embedder
+    app = make_app(home, embedder)
     async with app.run_test(size=(150, 40)) as pilot:
         table = app.query_one("#items")
         assert table.row_count == 41

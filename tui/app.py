@@ -24,6 +24,7 @@ from rich.text import Text
 from ft.core.errors import FtError
 from ft.library import Library
 from index import Filters, Item
+from index.embed import Embedder
 from index.overview import data_version
 
 from .screens import HelpScreen, PromptScreen
@@ -54,9 +55,9 @@ class FtApp(App):
         Binding("q", "quit", "Quit"),
     ]
 
-    def __init__(self, library: Path | str | None = None) -> None:
+    def __init__(self, library: Path | str | None = None, embedder: Embedder | None = None) -> None:
         super().__init__()
-        self.lib = Library(library)
+        self.lib = Library(library, embedder=embedder)
         self.filters = Filters()
         self.query = ""
         self.current: Item | None = None
@@ -368,6 +369,6 @@ def _escape(text: str) -> str:
     return escape(text)
 
 
-def make_app(library: Path | str | None = None) -> FtApp:
-    """The app for a library: used by ``ft tui`` and by the tests."""
-    return FtApp(library)
+def make_app(library: Path | str | None = None, embedder: Embedder | None = None) -> FtApp:
+    """The app for a library: used by ``ft tui`` and by the tests (which hand it a loaded embedder)."""
+    return FtApp(library, embedder)
