@@ -13,6 +13,7 @@ from pathlib import Path
 
 import grimp
 import pytest
+from importlinter import configuration
 from importlinter.application.use_cases import lint_imports
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,7 +40,8 @@ def _lint(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, *extra: tuple[str, st
         return graph
 
     monkeypatch.setattr(grimp, "build_graph", with_extra)
-    return lint_imports(config_filename=CONFIG, cache_dir=str(tmp_path), verbose=False)
+    configuration.configure()  # what the lint-imports command does first: the graph builder, readers, printer
+    return lint_imports(config_filename=CONFIG, cache_dir=str(tmp_path), no_logo=True)
 
 
 def test_imports_follow_the_layers(monkeypatch, tmp_path):
