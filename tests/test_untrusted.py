@@ -278,6 +278,7 @@ ALLOWED = {  # (file, call): why it cannot run content
     ("index/benchmark.py", "subprocess.run"): "ft bench import runs the installed ft binary on generated files",
     ("index/vectors.py", "numpy.load"): "maps ft's own saved .npy arrays (owner-only folder) with allow_pickle off",
     ("local_models/benchmark.py", "subprocess.run"): "ft bench engine loads a saved prefix state in a new process; constant code",
+    ("local_models/portable_build.py", "subprocess.run"): "make install builds and installs llama.cpp's wheel: pip with constant arguments",
     ("tui/app.py", "webbrowser.open"): "opens an item's link on a key press, only when it starts with http:// or https://",
 }
 
