@@ -30,10 +30,15 @@ FORMS = ["A new paper on {}", "Released: an open-source library for {}", "Why I 
          "A visual guide to {}", "Job post: engineer for {}"]
 
 
-def _home() -> Path:
-    from ft.config import default_home
+def _settings():
+    """FT_HOME's config.json, read once: the benches use the models and embedder it names."""
+    from ft.core.config import default_home, load_settings
 
-    return default_home()
+    return load_settings(default_home())
+
+
+def _home() -> Path:
+    return _settings().home
 
 
 def _model() -> Path:
@@ -85,8 +90,8 @@ def bench_search(out, args) -> bool:
 
 def bench_classify(out, args) -> bool:
     import ft
-    from ft.taxonomy import load_taxonomies
-    from local_models import load_engine
+    from ft.core.settings import Settings
+    from ft.tasks.taxonomy import load_taxonomies
 
     from . import tasks
 
@@ -94,8 +99,10 @@ def bench_classify(out, args) -> bool:
     with ft.Library(workdir) as lib:
         lib.import_path(DEMO)
         lib.embed()
-        taxonomy = load_taxonomies(workdir, DEMO.parent / "taxonomy.json")["topic"]
-        tasks.run_classify(out, lib, taxonomy, DEMO.parent / "labels.jsonl", _model(), lambda: load_engine(home=_home()))
+        taxonomy = load_taxonomies(Settings(workdir), DEMO.parent / "taxonomy.json")["topic"]
+        settings = _settings()
+        tasks.run_classify(out, lib, taxonomy, DEMO.parent / "labels.jsonl", _model(),
+                           lambda: load_engine(settings=settings))
     return True
 
 
@@ -120,7 +127,8 @@ def bench_map(out, args) -> bool:
 
     from . import tasks
 
-    tasks.run_map(out, args.items or 50_000, args.workdir / "map", lambda: load_engine(home=_home()))
+    settings = _settings()
+    tasks.run_map(out, args.items or 50_000, args.workdir / "map", lambda: load_engine(settings=settings))
     return True
 
 
@@ -204,7 +212,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from ft.errors import FtError
+    from ft.core.errors import FtError
 
     args = parser().parse_args(argv)
     try:

@@ -242,7 +242,7 @@ def bench_draft(out: Figures, model: Path, draft: Path, tokens: int = 120) -> No
 def bench_memory(out: Figures, model: Path) -> None:
     code = (
         "import sys, resource\nfrom local_models.llama_engine import LlamaEngine\nfrom local_models.engine import GenerateOptions\n"
-        "from ft.errors import ContextOverflow\n"
+        "from ft.core.errors import ContextOverflow\n"
         "e = LlamaEngine(sys.argv[1], n_ctx=8192, n_threads=2)\n"
         "r = e.generate('word ' * 7000, GenerateOptions(max_tokens=16))\n"
         "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024, r.prompt_tokens)\n"

@@ -14,7 +14,7 @@ samples on disk, and a hypothesis strategy that draws two kinds of input:
 
 A case passes when reading it through the real import path
 (``ft.sources.read``, forced to the importer or detected by content; for a
-feed body, ``ft.feeds.parse_feed``) yields records and Skipped notes, or
+feed body, ``ft.sync.feeds.parse_feed``) yields records and Skipped notes, or
 raises ft's own error, and every note and error is one clean line that names
 the input. Anything else is a *crash*: another exception, a message over
 several lines, with control characters or without the file's name, a case
@@ -56,8 +56,8 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from ft import sources
-from ft.errors import FtError, SourceError
-from ft.feeds import parse_feed
+from ft.core.errors import FtError, SourceError
+from ft.sync.feeds import parse_feed
 from index.records import Record, Skipped
 from tests.documents import NETSCAPE, RSS, TELEGRAM
 

@@ -52,7 +52,7 @@ def child(args: list[str], home: Path) -> tuple[float, int, str]:
 def run(items: int, workdir: Path, queries: int = 100) -> None:
     import ft
     from benchmarks.storage import store_random_vectors, vocabulary, write_items
-    from index.embedders import OnnxEmbedder
+    from npu.embedder import OnnxEmbedder
 
     shutil.rmtree(workdir, ignore_errors=True)
     source, home = workdir / "source", workdir / "home"

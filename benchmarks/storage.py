@@ -99,7 +99,7 @@ def run_embedding(out: Figures, texts: list[str], cache_dir: Path, rounds: int =
     """Throughput of the default ONNX int8 embedder against plain ``SentenceTransformer.encode``."""
     import numpy as np
 
-    from index.embedders import OnnxEmbedder, SentenceTransformerEmbedder
+    from npu.embedder import OnnxEmbedder, SentenceTransformerEmbedder
 
     ours, reference = OnnxEmbedder(cache_dir=cache_dir), SentenceTransformerEmbedder()
     ours.embed(texts[:8]), reference.embed(texts[:8])  # warm both
@@ -136,11 +136,11 @@ def run_vectors(out: Figures, cache_dir: Path, chunks: int = 100_000, queries: i
 
     import ft
 
-    from index.embedders import OnnxEmbedder
     from index.hybrid import hybrid_search
     from index.items import Filters
     from index.records import Record
     from index.vectors import VectorIndex, dequantize
+    from npu.embedder import OnnxEmbedder
 
     rng = random.Random(11)
     shutil.rmtree(workdir, ignore_errors=True)
@@ -169,7 +169,7 @@ def run_vectors(out: Figures, cache_dir: Path, chunks: int = 100_000, queries: i
 
         semantic_ms = _times(lambda q: index.search(q, 10), probes)
         baseline_ms = _times(loop_baseline, probes[:3])
-        hybrid_ms = _times(lambda q: hybrid_search(db, index, embedder, q, Filters(), 10), asked)
+        hybrid_ms = _times(lambda q: hybrid_search(db, index, q, embedder.embed([q])[0], Filters(), 10), asked)
         embed_ms = _times(lambda q: embedder.embed([q]), asked)
         filtered_ms = _times(lambda q: index.search(q, 10, np.arange(1, chunks // 10, dtype=np.int64)), probes)
     out.section(f"{chunks:,} chunks of random unit vectors ({embedder.dim}-d, int8 on disk, float32 in memory), "

@@ -9,8 +9,8 @@ from pathlib import Path
 import ft
 from index import Filters
 
-from ft import classify as classifying
-from ft.taxonomy import Taxonomy
+from ft.tasks import classify as classifying
+from ft.tasks.taxonomy import Taxonomy
 
 from .figures import Figures
 
@@ -84,7 +84,7 @@ def long_transcript(sources: list[str], size: int = 260_000) -> str:
 
 
 def run_summarize(out: Figures, lib: ft.Library, transcript_path: Path, question: str) -> None:
-    from ft import reading
+    from ft.tasks import reading
 
     started = time.perf_counter()
     lib.import_path(transcript_path)
@@ -121,8 +121,8 @@ def run_map(out: Figures, items: int, workdir: Path, engine_factory) -> None:
 
     import numpy as np
 
-    from ft.ideamap import build_map
-    from ft.mapdraw import to_html, to_png
+    from ft.tasks.ideamap import build_map
+    from ft.tasks.mapdraw import to_html, to_png
 
     from benchmarks.storage import _accumulate, vocabulary
     from index.records import Record

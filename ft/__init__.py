@@ -8,7 +8,7 @@
 
 from typing import TYPE_CHECKING
 
-from .errors import (
+from .core.errors import (
     BackendUnavailable,
     FormatError,
     FtError,
@@ -21,14 +21,15 @@ from .errors import (
 if TYPE_CHECKING:
     from index import Filters, Hit, Item, Link, Record, Stats, UpsertResult
 
+    from .core.report import Report
     from .library import ImportReport, Library
 
 __version__ = "0.1.0"
 
-# Loaded on first use: the storage, model and embedding packages import ``ft.errors``,
-# so importing them here, eagerly, would make every ``import ft.errors`` load them all.
+# Loaded on first use: the storage, model and embedding packages import ``ft.core.errors``,
+# so importing them here, eagerly, would make every ``import ft.core.errors`` load them all.
 _LAZY = {
-    "ImportReport": "ft.library", "Library": "ft.library",
+    "ImportReport": "ft.library", "Library": "ft.library", "Report": "ft.core.report",
     "Filters": "index", "Hit": "index", "Item": "index", "Link": "index", "Record": "index",
     "Stats": "index", "UpsertResult": "index",
 }
@@ -54,6 +55,7 @@ __all__ = [
     "Link",
     "NotFound",
     "Record",
+    "Report",
     "SearchError",
     "SourceError",
     "Stats",

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from index import Filters, Item
 
-from .dates import parse_when
+from ft.core.dates import parse_when
 
 __all__ = ["Digest", "build_digest", "to_html", "to_markdown"]
 

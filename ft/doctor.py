@@ -16,8 +16,8 @@ from importlib import metadata
 from pathlib import Path
 
 from . import __version__
-from .config import default_home
-from .errors import FtError
+from .core.config import default_home
+from .core.errors import FtError
 
 __all__ = ["Check", "diagnose"]
 

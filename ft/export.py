@@ -24,7 +24,7 @@ import yaml
 
 from index import Item
 
-from .errors import FtError
+from ft.core.errors import FtError
 
 __all__ = ["ExportReport", "export_bibtex", "export_markdown"]
 
@@ -168,7 +168,7 @@ def export_bibtex(lib, path: Path) -> int:
     from bibtexparser.bibdatabase import BibDatabase
     from bibtexparser.bwriter import BibTexWriter
 
-    from .urls import arxiv_id
+    from ft.core.urls import arxiv_id
 
     database, taken = BibDatabase(), set()
     for item in lib.items(kind="paper", limit=None):

@@ -7,82 +7,70 @@ out as an ``FtError`` with a message that names the item and the fix.
 
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import index
 from index import Filters, Hit, Item, Record, Skipped, Stats, UpsertResult
 from index import embed as embedding
-from index.embedders import Embedder, expected_model_id, load_embedder
+from index import overview
+from index.embed import Embedder
 from index.hybrid import Mode, hybrid_search, semantic_search, similar
-from index.store import now_iso
+from index.runs import finish_run, start_run
 from index.vectors import VectorIndex
+from npu.embedder import expected_model_id, load_embedder
 
 from . import sources
-from .config import Settings, load_settings, resolve_db
-from .errors import LibraryError, NotFound, SearchError, SourceError
-from .privacy import private_dir, private_file
+from .core.config import load_settings, resolve_db
+from .core.errors import FtError, LibraryError, NotFound, SearchError, SourceError
+from .core.privacy import private_dir, private_file
+from .core.report import Report
+from .core.settings import Settings
 
-__all__ = ["ImportReport", "Library"]
+if TYPE_CHECKING:
+    from local_models import Engine
+
+    from .sync.fetch import Fetcher
+    from .sync.web import Endpoints
+
+__all__ = ["ImportReport", "Library", "Report"]
 
 Progress = Callable[[Path, int, int], None]
 
 
+ImportReport = Report  # the name before there was one report type; ``ft.ImportReport`` still works
+
+
 @dataclass
-class ImportReport:
-    """What an import did, file by file; ``status`` is ok, partial, failed or empty."""
+class _Models:
+    """The models a library shares with its connections for other threads, each loaded on first use."""
 
-    files: int = 0
-    files_failed: int = 0
-    added: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    problems: list[str] = field(default_factory=list)
-
-    @property
-    def status(self) -> str:
-        if self.problems and (self.added or self.updated or self.unchanged):
-            return "partial"
-        if self.problems:
-            return "failed"
-        return "ok" if self.files else "empty"
-
-    def count(self, result: UpsertResult) -> None:
-        self.added += result.added
-        self.updated += result.updated
-        self.unchanged += result.unchanged
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "status": self.status,
-            "files": self.files,
-            "files_failed": self.files_failed,
-            "added": self.added,
-            "updated": self.updated,
-            "unchanged": self.unchanged,
-            "problems": self.problems,
-        }
+    embedder: Embedder | None = None
+    engines: dict[tuple[str, int | None], Engine] = field(default_factory=dict)
 
 
 class Library:
-    """A personal library in one SQLite file.
+    """A personal library in one SQLite file, and the models that work on it.
 
     :param where: a ``.db`` file, a folder holding ``library.db``, or ``None``
         for the default (``FT_HOME`` or the XDG data folder).
     :param embedder: the embedder for semantic search and ``embed``; by default
         the one ``config.json`` names, loaded on first use.
+    :param settings: the home's settings when the caller has read them already;
+        by default ``config.json`` beside the library is read, once.
     """
 
-    def __init__(self, where: str | os.PathLike[str] | None = None, embedder: Embedder | None = None) -> None:
+    def __init__(self, where: str | os.PathLike[str] | None = None, embedder: Embedder | None = None,
+                 settings: Settings | None = None) -> None:
         self.path = resolve_db(where)
-        self.settings: Settings = load_settings(self.path.parent)
-        self._embedder = embedder
+        self.settings: Settings = settings or load_settings(self.path.parent)
+        self._models = _Models(embedder)
+        self._owns_models = True
         self._vectors: VectorIndex | None = None
         self.notices: list[str] = []  # one-line notes for the user (fallbacks, degraded modes)
         try:
@@ -103,8 +91,19 @@ class Library:
         self.close()
 
     def close(self) -> None:
-        """Close the database connection."""
+        """Close the database connection, and the engines this library loaded (not those it shares)."""
         self.db.conn.close()
+        if self._owns_models:
+            for engine in self._models.engines.values():
+                engine.close()
+            self._models.engines.clear()
+
+    def for_thread(self) -> Library:
+        """Another connection to this library for a worker thread (an SQLite connection stays in
+        its thread), sharing this one's settings and models: what either loads, both use."""
+        other = Library(self.path, settings=self.settings)
+        other._models, other._owns_models = self._models, False
+        return other
 
     def __repr__(self) -> str:
         return f"<Library {self.path}>"
@@ -115,7 +114,7 @@ class Library:
         """Store records; an identical record already stored changes nothing."""
         if isinstance(records, Record):
             records = [records]
-        with self._run("add", {}) as run:
+        with self.run("add", {}) as run:
             result = index.upsert(self.db, records)
             run.update(added=result.added, updated=result.updated, unchanged=result.unchanged)
         return result
@@ -125,7 +124,7 @@ class Library:
         paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
         as_format: str | None = None,
         progress: Progress | None = None,
-    ) -> ImportReport:
+    ) -> Report:
         """Import files and folders, each file's format detected by its content.
 
         A file that cannot be read is reported in ``problems`` as one line and
@@ -134,12 +133,11 @@ class Library:
         if isinstance(paths, (str, os.PathLike)):
             paths = [paths]
         named = [Path(p) for p in paths]
-        report = ImportReport()
+        report = Report("files")
         for missing in (p for p in named if not p.exists()):
-            report.problems.append(f"{missing}: no such file or folder")
-            report.files_failed += 1
+            report.fail(f"{missing}: no such file or folder")
         files = list(sources.expand(p for p in named if p.exists()))
-        with self._run("import", {"paths": [str(p) for p in named], "as": as_format}) as run:
+        with self.run("import", {"paths": [str(p) for p in named], "as": as_format}) as run:
             for done, path in enumerate(files, 1):
                 self._import_file(path, as_format, report)
                 if progress:
@@ -147,21 +145,83 @@ class Library:
             run.update(report.to_dict())
         return report
 
-    def _import_file(self, path: Path, as_format: str | None, report: ImportReport) -> None:
-        report.files += 1
+    def _import_file(self, path: Path, as_format: str | None, report: Report) -> None:
+        report.inputs += 1
         try:
             report.count(index.upsert(self.db, self._records(path, as_format, report)))
         except SourceError as exc:
-            report.files_failed += 1
-            report.problems.append(str(exc))
+            report.fail(str(exc))
 
     @staticmethod
-    def _records(path: Path, as_format: str | None, report: ImportReport) -> Iterator[Record]:
+    def _records(path: Path, as_format: str | None, report: Report) -> Iterator[Record]:
         for entry in sources.read(path, as_format):
             if isinstance(entry, Skipped):
                 report.problems.append(str(entry))
             else:
                 yield entry
+
+    # -- the network -------------------------------------------------------
+
+    def add_url(self, targets: str | Iterable[str]) -> Report:
+        """Fetch web pages (their readable text) and arXiv papers (``arxiv:ID`` or an arxiv.org link,
+        metadata and PDF text) and store them; a target that cannot be fetched is one problem line."""
+        from .sync.web import fetch
+
+        report = Report("urls")
+        with self._network() as (fetcher, endpoints):
+            for target in [targets] if isinstance(targets, str) else targets:
+                report.inputs += 1
+                try:
+                    report.count(self.add(fetch(fetcher, endpoints, target)))
+                except SourceError as exc:
+                    report.fail(str(exc))
+        return report
+
+    def attach_papers(self) -> Report:
+        """Fetch every arXiv paper an item links to and link the two both ways."""
+        from .sync.web import attach_papers
+
+        with self._network() as (fetcher, endpoints):
+            return attach_papers(self, fetcher, endpoints)
+
+    def sync(self, sources: Sequence[str] | None = None, *, full: bool = False, resume: bool = False,
+             folders: bool = False, media: bool = False) -> list[Report]:
+        """Pull ``sources`` (``x``, ``feeds``, ``papers``; by default all, X only after ``ft login x``),
+        one report each. ``full``, ``resume``, ``folders`` and ``media`` are X's (see ``ft sync --help``)."""
+        from .sync.feeds import sync_feeds
+        from .sync.web import attach_papers, sync_watches
+
+        chosen = list(sources or (["x"] if (self.path.parent / "browser" / "x").exists() else []) + ["feeds", "papers"])
+        unknown = [s for s in chosen if s not in ("x", "feeds", "papers")]
+        if unknown:
+            raise FtError(f"unknown source {unknown[0]!r}: ft sync knows x, feeds and papers")
+        reports = []
+        if "x" in chosen:
+            from .sync.xsync import XConfig, sync_x
+
+            try:
+                reports.append(sync_x(self, XConfig.from_settings(self.settings), full=full, resume=resume,
+                                      folders=folders, media=media))
+            except FtError as exc:
+                reports.append(Report("x", failed=1, problems=[str(exc)]))
+        with self._network() as (fetcher, endpoints):
+            if "feeds" in chosen:
+                reports.append(sync_feeds(self, fetcher))
+            if "papers" in chosen:
+                reports.append(sync_watches(self, fetcher, endpoints).merge(attach_papers(self, fetcher, endpoints)))
+        return reports
+
+    @contextmanager
+    def _network(self) -> Iterator[tuple[Fetcher, Endpoints]]:
+        """A safe fetcher and the arXiv endpoints, as the settings allow, closed after the block."""
+        from .sync.fetch import Fetcher
+        from .sync.web import Endpoints
+
+        fetcher = Fetcher(self.settings.allow_hosts)
+        try:
+            yield fetcher, Endpoints(self.settings.arxiv_api, self.settings.arxiv)
+        finally:
+            fetcher.close()
 
     # -- reading -----------------------------------------------------------
 
@@ -194,8 +254,8 @@ class Library:
             if mode == "keyword":
                 return index.search(self.db, query, filters, limit, any_word=any_word)
             if mode == "semantic":
-                return semantic_search(self.db, self.vectors, self.embedder, query, filters, limit)
-            return hybrid_search(self.db, self.vectors, self.embedder, query, filters, limit)
+                return semantic_search(self.db, self.vectors, self.embedder.embed([query])[0], filters, limit)
+            return hybrid_search(self.db, self.vectors, query, self.embedder.embed([query])[0], filters, limit)
         except index.QuerySyntaxError as exc:
             raise SearchError(f"{exc}. Quote phrases with \"...\" or drop the operator.") from exc
 
@@ -211,17 +271,30 @@ class Library:
     @property
     def embedder(self) -> Embedder:
         """The embedder, loaded on first use (provider fallbacks become notices)."""
-        if self._embedder is None:
-            self._embedder = load_embedder(self.settings.embedder, self.settings.device, self.notices.append,
+        if self._models.embedder is None:
+            self._models.embedder = load_embedder(self.settings.embedder, self.settings.device, self.notices.append,
                                            self.path.parent / "models")
-        return self._embedder
+        return self._models.embedder
 
     @property
     def embedder_id(self) -> str:
         """The model id vectors are stored under, known without loading the model."""
-        if self._embedder is not None:
-            return self._embedder.model_id
+        if self._models.embedder is not None:
+            return self._models.embedder.model_id
         return expected_model_id(self.settings.embedder, self.settings.device, self.path.parent / "models")
+
+    # -- language models -------------------------------------------------------
+
+    def engine(self, task: str = "default", model: str | None = None, n_ctx: int | None = None) -> Engine:
+        """The language model for ``task`` (``classify``, ``summarize``, ``ask``, …): ``model`` when
+        given (a registry name, GGUF path, GenAI folder or server URL), else the one ``config.json``
+        names for the task. Loaded on first use and kept until ``close``."""
+        from local_models import DEFAULT_MODEL, load_engine
+
+        key = (model or self.settings.model_for(task) or DEFAULT_MODEL, n_ctx)
+        if key not in self._models.engines:
+            self._models.engines[key] = load_engine(key[0], settings=self.settings, n_ctx=n_ctx)
+        return self._models.engines[key]
 
     @property
     def vectors(self) -> VectorIndex:
@@ -231,10 +304,10 @@ class Library:
 
     def has_vectors(self) -> bool:
         """Whether the current embedder has any vectors: one index probe, cheap on every search."""
-        return self.db.execute("SELECT 1 FROM embeddings WHERE model = ? LIMIT 1", (self.embedder_id,)).fetchone() is not None
+        return embedding.has_vectors(self.db, self.embedder_id)
 
     def vector_count(self) -> int:
-        return self.db.execute("SELECT count(*) FROM embeddings WHERE model = ?", (self.embedder_id,)).fetchone()[0]
+        return embedding.vector_count(self.db, self.embedder_id)
 
     def quantize_embedder(self, samples: int = 320, seq: int = 128, batch: int = 8) -> tuple[Path, float, float]:
         """Build the static int8 embedder NPUs need, calibrated on a sample of this library.
@@ -242,20 +315,16 @@ class Library:
         Returns the model's path and its mean and minimum cosine agreement with
         the float model on held-out chunks of the library.
         """
-        from index.embedders import build_npu_embedder
+        from npu.embedder import build_npu_embedder
 
-        rows = self.db.execute(
-            'SELECT i.title, substr(i.text, c.start + 1, c."end" - c.start) FROM chunks c JOIN items i ON i.id = c.item_id '
-            "ORDER BY random() LIMIT ?", (samples,)
-        ).fetchall() or self.db.execute("SELECT title, substr(text, 1, 1500) FROM items ORDER BY random() LIMIT ?", (samples,)).fetchall()
-        return build_npu_embedder([f"{t}\n{x}" for t, x in rows], self.path.parent / "models", seq, batch)
+        return build_npu_embedder(embedding.sample_texts(self.db, samples), self.path.parent / "models", seq, batch)
 
     def embed(self, progress: Callable[[int, int], None] | None = None) -> embedding.EmbedReport:
         """Chunk new and changed items and embed every chunk the current model has no vector for.
 
         Safe to interrupt: finished batches stay, and the next run does only the rest.
         """
-        with self._run("embed", {"model": self.embedder_id}) as run:
+        with self.run("embed", {"model": self.embedder_id}) as run:
             report = embedding.run(self.db, self.embedder, progress)
             run.update(report.to_dict())
         if report.other_models and report.embedded:
@@ -269,39 +338,19 @@ class Library:
     def delete(self, item_id: int) -> dict[str, Any]:
         """Remove an item and everything hanging off it; returns what ``restore`` needs to undo it."""
         self.get(item_id)
-        with index.atomic(self.db):
-            snapshot = {
-                table: [dict(zip([d[0] for d in cur.description], row)) for row in cur.fetchall()]
-                for table, cur in (
-                    ("items", self.db.execute("SELECT * FROM items WHERE id = ?", (item_id,))),
-                    ("labels", self.db.execute("SELECT * FROM labels WHERE item_id = ?", (item_id,))),
-                    ("links", self.db.execute("SELECT * FROM links WHERE src = ? OR dst = ?", (item_id, item_id))),
-                )
-            }
-            for sql in ("DELETE FROM embeddings WHERE chunk_id IN (SELECT id FROM chunks WHERE item_id = :i)",
-                        "DELETE FROM chunks WHERE item_id = :i", "DELETE FROM labels WHERE item_id = :i",
-                        "DELETE FROM classified WHERE item_id = :i", "DELETE FROM links WHERE src = :i OR dst = :i",
-                        "DELETE FROM items WHERE id = :i"):
-                self.db.execute(sql, {"i": item_id})
-        return snapshot
+        return index.delete_item(self.db, item_id)
 
     def restore(self, snapshot: dict[str, Any]) -> None:
         """Put back an item ``delete`` removed, with its id, labels and links (chunks are re-made by embed)."""
-        with index.atomic(self.db):
-            for table in ("items", "labels", "links"):
-                for row in snapshot[table]:
-                    columns = ", ".join(f'"{c}"' for c in row)
-                    self.db.execute(f"INSERT OR IGNORE INTO {table} ({columns}) VALUES ({', '.join('?' * len(row))})",
-                                    list(row.values()))
+        index.restore_item(self.db, snapshot)
+
+    def mark_opened(self, item_id: int) -> None:
+        """Note that the user looked at an item (``ft show``, the TUI), so it is no forgotten gem."""
+        overview.mark_opened(self.db, item_id)
 
     def links(self, item_id: int) -> list[tuple[str, str, Item]]:
         """Edges touching an item as ``(rel, "out"|"in", other item)``."""
-        rows = self.db.execute(
-            "SELECT rel, 'out', dst FROM links WHERE src = ? UNION ALL "
-            "SELECT rel, 'in', src FROM links WHERE dst = ?",
-            (item_id, item_id),
-        ).fetchall()
-        return [(rel, direction, self.get(other)) for rel, direction, other in rows]
+        return [(rel, direction, self.get(other)) for rel, direction, other in index.item_links(self.db, item_id)]
 
     def stats(self) -> Stats:
         """Counts by source, kind and label, and the library's size."""
@@ -310,21 +359,14 @@ class Library:
     # -- run log -------------------------------------------------------------
 
     @contextmanager
-    def _run(self, command: str, args: dict[str, Any]) -> Iterator[dict[str, Any]]:
-        """Log a run: started before, finished with its stats after, ``interrupted`` if it raised."""
-        with index.atomic(self.db):
-            run_id = self.db.execute(
-                "INSERT INTO runs (command, args, started_at, status) VALUES (?, ?, ?, 'running')",
-                (command, json.dumps(args), now_iso()),
-            ).lastrowid
+    def run(self, command: str, args: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        """Log a command that changes the library: started before the block, finished after it with the
+        figures the block put in the yielded dict (its ``status`` too), ``interrupted`` if it raised."""
+        run_id = start_run(self.db, command, args)
         figures: dict[str, Any] = {}
         status = "interrupted"
         try:
             yield figures
             status = figures.get("status", "ok")
         finally:
-            with index.atomic(self.db):
-                self.db.execute(
-                    "UPDATE runs SET finished_at = ?, status = ?, stats = ? WHERE id = ?",
-                    (now_iso(), status, json.dumps(figures), run_id),
-                )
+            finish_run(self.db, run_id, status, figures)

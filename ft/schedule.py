@@ -18,10 +18,11 @@ import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
-from .errors import FtError
+from ft.core.dates import now_iso
+from ft.core.errors import FtError
+from ft.core.settings import Settings
 
 __all__ = ["Installed", "install", "remove", "run", "status"]
 
@@ -149,32 +150,32 @@ def remove() -> list[str]:
 
 
 def _log(path: Path, line: str) -> None:
-    stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     with path.open("a") as log:
-        log.write(f"{stamp} {line}\n")
+        log.write(f"{now_iso()} {line}\n")
 
 
-def _steps(home: Path) -> list[tuple[str, list[str]]]:
+def _steps(settings: Settings) -> list[tuple[str, list[str]]]:
     """sync, embed, then classify for every taxonomy the user configured (none built in: they cost model time)."""
     from .taxonomy import BUILTIN, load_taxonomies
 
-    ft = [sys.executable, "-m", "ft.cli", "--home", str(home)]
+    ft = [sys.executable, "-m", "ft.cli", "--home", str(settings.home)]
     steps = [("sync", [*ft, "sync"]), ("embed", [*ft, "embed"])]
-    for name in load_taxonomies(home):
+    for name in load_taxonomies(settings):
         if name not in BUILTIN:
             steps.append((f"classify {name}", [*ft, "classify", "-T", name]))
     return steps
 
 
-def run(home: Path) -> int:
+def run(settings: Settings) -> int:
     """One scheduled run; returns how many steps failed (each failure is one log line)."""
+    home = settings.home
     logs = home / "logs"
     logs.mkdir(parents=True, exist_ok=True, mode=0o700)
     log = logs / "schedule.log"
     with (home / "schedule.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # an earlier run still going: wait for it
         failed = 0
-        for name, argv in _steps(home):
+        for name, argv in _steps(settings):
             done = subprocess.run(argv, capture_output=True, text=True)
             if done.returncode == 0:
                 summary = " ".join(done.stdout.split())[-200:]

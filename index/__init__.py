@@ -9,7 +9,7 @@ from .fts import Hit, QuerySyntaxError, search
 from .items import Filters, Item
 from .records import Link, Record, Skipped
 from .schema import SCHEMA_VERSION, SchemaTooNew, migrate, schema_version
-from .store import Stats, UpsertResult, get_item, list_items, stats, upsert
+from .store import Stats, UpsertResult, delete_item, get_item, item_links, list_items, restore_item, stats, upsert
 
 __all__ = [
     "Filters",
@@ -25,9 +25,12 @@ __all__ = [
     "UpsertResult",
     "atomic",
     "connect",
+    "delete_item",
     "get_item",
+    "item_links",
     "list_items",
     "migrate",
+    "restore_item",
     "schema_version",
     "search",
     "stats",

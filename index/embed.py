@@ -10,21 +10,39 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
+import numpy as np
 import sqlite_utils
 
 from .chunking import chunk_text
 from .db import atomic
-from .embedders import Embedder
 from .vectors import quantize
 
-__all__ = ["EmbedReport", "chunk_items", "embed_chunks", "vector_counts"]
+__all__ = ["EmbedReport", "Embedder", "chunk_items", "embed_chunks", "has_vectors", "sample_texts", "vector_count",
+           "vector_counts"]
 
 Progress = Callable[[int, int], None]
 CHUNK_TOKENS = 200  # leaves room for the title within MiniLM's 256-token window
 OVERLAP_TOKENS = 40
+
+
+class Embedder(Protocol):
+    """What keeping vectors needs of a model: its id, its width, token counts and vectors.
+
+    The models layer (``npu.embedder``) implements it; the index only calls it.
+    """
+
+    model_id: str
+    dim: int
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """(len(texts), dim) float32 rows of unit length."""
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        """Tokens each text takes (without special tokens), for chunking."""
 
 
 @dataclass
@@ -47,6 +65,25 @@ class EmbedReport:
 def vector_counts(db: sqlite_utils.Database) -> dict[str, int]:
     """How many chunks each embedding model has vectors for."""
     return {m: n for m, n in db.execute("SELECT model, count(*) FROM embeddings GROUP BY model")}
+
+
+def has_vectors(db: sqlite_utils.Database, model: str) -> bool:
+    """Whether ``model`` has any vector: one index probe, cheap enough for every search."""
+    return db.execute("SELECT 1 FROM embeddings WHERE model = ? LIMIT 1", (model,)).fetchone() is not None
+
+
+def vector_count(db: sqlite_utils.Database, model: str) -> int:
+    return db.execute("SELECT count(*) FROM embeddings WHERE model = ?", (model,)).fetchone()[0]
+
+
+def sample_texts(db: sqlite_utils.Database, samples: int) -> list[str]:
+    """Up to ``samples`` random chunks as the embedder sees them (title, newline, text); item
+    beginnings when nothing is chunked yet."""
+    rows = db.execute(
+        'SELECT i.title, substr(i.text, c.start + 1, c."end" - c.start) FROM chunks c JOIN items i ON i.id = c.item_id '
+        "ORDER BY random() LIMIT ?", (samples,)
+    ).fetchall() or db.execute("SELECT title, substr(text, 1, 1500) FROM items ORDER BY random() LIMIT ?", (samples,)).fetchall()
+    return [f"{t}\n{x}" for t, x in rows]
 
 
 def chunk_items(db: sqlite_utils.Database, embedder: Embedder, batch: int = 500) -> int:

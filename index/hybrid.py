@@ -16,21 +16,21 @@ from typing import Literal
 import numpy as np
 import sqlite_utils
 
-from .embedders import Embedder
 from .fts import Hit
 from .fts import search as keyword_search
 from .items import Filters, item_from_row
 from .store import LABELS_SQL
 from .vectors import VectorIndex
 
-__all__ = ["Mode", "RRF_K", "hybrid_search", "semantic_search", "similar"]
+__all__ = ["Mode", "RRF_K", "allowed_ids", "hybrid_search", "semantic_search", "similar"]
 
 Mode = Literal["keyword", "semantic", "hybrid"]
 RRF_K = 60
 SNIPPET_CHARS = 280
 
 
-def _allowed(db: sqlite_utils.Database, filters: Filters) -> np.ndarray | None:
+def allowed_ids(db: sqlite_utils.Database, filters: Filters) -> np.ndarray | None:
+    """The ids of the items ``filters`` lets through, or ``None`` for all of them."""
     where, params = filters.where()
     if where == "1":
         return None
@@ -65,10 +65,10 @@ def _chunk_hits(db: sqlite_utils.Database, found, limit: int) -> list[Hit]:
     return hits
 
 
-def semantic_search(db: sqlite_utils.Database, index: VectorIndex, embedder: Embedder, query: str,
+def semantic_search(db: sqlite_utils.Database, index: VectorIndex, vector: np.ndarray,
                     filters: Filters, limit: int = 20) -> list[Hit]:
-    vector = embedder.embed([query])[0]
-    return _chunk_hits(db, index.search(vector, limit * 8, _allowed(db, filters)), limit)
+    """Items whose chunks are nearest to the query's ``vector`` (the caller's embedder made it)."""
+    return _chunk_hits(db, index.search(vector, limit * 8, allowed_ids(db, filters)), limit)
 
 
 def similar(db: sqlite_utils.Database, index: VectorIndex, item_id: int, filters: Filters, limit: int = 10) -> list[Hit]:
@@ -76,14 +76,14 @@ def similar(db: sqlite_utils.Database, index: VectorIndex, item_id: int, filters
     vector = index.item_vector(item_id)
     if vector is None:
         return []
-    return _chunk_hits(db, index.search(vector, limit * 8, _allowed(db, filters), exclude_item=item_id), limit)
+    return _chunk_hits(db, index.search(vector, limit * 8, allowed_ids(db, filters), exclude_item=item_id), limit)
 
 
-def hybrid_search(db: sqlite_utils.Database, index: VectorIndex, embedder: Embedder, query: str,
+def hybrid_search(db: sqlite_utils.Database, index: VectorIndex, query: str, vector: np.ndarray,
                   filters: Filters, limit: int = 20, depth: int = 50) -> list[Hit]:
-    """Keyword and semantic rankings (``depth`` deep each) fused by reciprocal rank."""
+    """Keyword (``query``) and semantic (its ``vector``) rankings, ``depth`` deep each, fused by reciprocal rank."""
     keyword = keyword_search(db, query, filters, depth)
-    meaning = semantic_search(db, index, embedder, query, filters, depth)
+    meaning = semantic_search(db, index, vector, filters, depth)
     fused: dict[int, float] = {}
     chosen: dict[int, Hit] = {}
     for ranking in (keyword, meaning):

@@ -13,18 +13,20 @@ import json
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from itertools import islice
 from typing import Any
 
 import sqlite_utils
 
+from ft.core.dates import now_iso
 from .records import Record
 
 from .db import atomic
 from .items import Filters, Item, item_from_row
 
-__all__ = ["BATCH", "Stats", "UpsertResult", "get_item", "list_items", "now_iso", "stats", "upsert"]
+__all__ = ["BATCH", "Stats", "UpsertResult", "delete_item", "get_item", "feeds", "item_by_title", "item_count", "item_id_of", "item_links", "link_to",
+           "list_items", "metas", "set_meta", "source_texts", "restore_item",
+           "stats", "upsert"]
 
 BATCH = 1000
 
@@ -36,11 +38,6 @@ _ITEM_COLUMNS = (
 LABELS_SQL = (
     "(SELECT group_concat(label, char(31)) FROM labels WHERE labels.item_id = items.id) AS labels"
 )
-
-
-def now_iso() -> str:
-    """The current time as an ISO 8601 UTC string, to the second."""
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @dataclass
@@ -164,6 +161,86 @@ def _store_links(db: sqlite_utils.Database, records: Iterable[Record], ids: dict
                     "INSERT OR IGNORE INTO links (src, dst, rel) VALUES (?, ?, ?)",
                     (ids[(record.source, record.source_id)], target, link.rel),
                 )
+
+
+def delete_item(db: sqlite_utils.Database, item_id: int) -> dict[str, list[dict[str, Any]]]:
+    """Remove an item and everything hanging off it; returns its rows, which ``restore_item`` puts back."""
+    with atomic(db):
+        snapshot = {
+            table: [dict(zip([d[0] for d in cur.description], row)) for row in cur.fetchall()]
+            for table, cur in (
+                ("items", db.execute("SELECT * FROM items WHERE id = ?", (item_id,))),
+                ("labels", db.execute("SELECT * FROM labels WHERE item_id = ?", (item_id,))),
+                ("links", db.execute("SELECT * FROM links WHERE src = ? OR dst = ?", (item_id, item_id))),
+            )
+        }
+        for sql in ("DELETE FROM embeddings WHERE chunk_id IN (SELECT id FROM chunks WHERE item_id = :i)",
+                    "DELETE FROM chunks WHERE item_id = :i", "DELETE FROM labels WHERE item_id = :i",
+                    "DELETE FROM classified WHERE item_id = :i", "DELETE FROM links WHERE src = :i OR dst = :i",
+                    "DELETE FROM items WHERE id = :i"):
+            db.execute(sql, {"i": item_id})
+    return snapshot
+
+
+def restore_item(db: sqlite_utils.Database, snapshot: dict[str, list[dict[str, Any]]]) -> None:
+    """Put back what ``delete_item`` removed, with its id, labels and links (chunks are re-made by embedding)."""
+    with atomic(db):
+        for table in ("items", "labels", "links"):
+            for row in snapshot[table]:
+                columns = ", ".join(f'"{c}"' for c in row)
+                db.execute(f"INSERT OR IGNORE INTO {table} ({columns}) VALUES ({', '.join('?' * len(row))})",
+                           list(row.values()))
+
+
+def item_links(db: sqlite_utils.Database, item_id: int) -> list[tuple[str, str, int]]:
+    """Edges touching an item as ``(rel, "out"|"in", other item's id)``."""
+    return db.execute(
+        "SELECT rel, 'out', dst FROM links WHERE src = ? UNION ALL "
+        "SELECT rel, 'in', src FROM links WHERE dst = ?",
+        (item_id, item_id),
+    ).fetchall()
+
+
+def item_count(db: sqlite_utils.Database) -> int:
+    return db.execute("SELECT count(*) FROM items").fetchone()[0]
+
+
+def item_by_title(db: sqlite_utils.Database, title: str) -> tuple[int, str, str] | None:
+    """``(id, title, text)`` of an item with exactly this title, for labelled sets that name items by title."""
+    return db.execute("SELECT id, title, text FROM items WHERE title = ?", (title,)).fetchone()
+
+
+def item_id_of(db: sqlite_utils.Database, source: str, source_id: str) -> int | None:
+    """The id of the item a source knows as ``source_id``, if it is stored."""
+    row = db.execute("SELECT id FROM items WHERE source = ? AND source_id = ?", (source, source_id)).fetchone()
+    return row[0] if row else None
+
+
+def source_texts(db: sqlite_utils.Database, exclude: str) -> list[tuple[str, str, str | None, str, str | None]]:
+    """``(source, source_id, url, text, meta)`` of every item not from ``exclude``: where links to look for are."""
+    return db.execute("SELECT source, source_id, url, text, meta FROM items WHERE source != ?", (exclude,)).fetchall()
+
+
+def link_to(db: sqlite_utils.Database, src: int, source: str, source_id: str, rel: str) -> None:
+    """Link item ``src`` to the item ``source`` knows as ``source_id``, when that one is stored."""
+    db.execute("INSERT OR IGNORE INTO links (src, dst, rel) SELECT ?, id, ? FROM items WHERE source = ? AND source_id = ?",
+               (src, rel, source, source_id))
+
+
+def metas(db: sqlite_utils.Database, source: str) -> list[tuple[int, str, dict[str, Any]]]:
+    """``(id, source_id, meta)`` of every item from ``source``."""
+    return [(i, s, json.loads(m or "{}"))
+            for i, s, m in db.execute("SELECT id, source_id, meta FROM items WHERE source = ?", (source,)).fetchall()]
+
+
+def set_meta(db: sqlite_utils.Database, item_id: int, meta: dict[str, Any]) -> None:
+    """Replace an item's ``meta`` (run inside the caller's ``atomic``)."""
+    db.execute("UPDATE items SET meta = ? WHERE id = ?", (json.dumps(meta, sort_keys=True), item_id))
+
+
+def feeds(db: sqlite_utils.Database) -> list[tuple[int, str, str | None]]:
+    """``(id, title, url)`` of every feed followed, in the order they were added."""
+    return db.execute("SELECT id, title, url FROM items WHERE kind = 'feed' ORDER BY id").fetchall()
 
 
 def get_item(db: sqlite_utils.Database, item_id: int) -> Item | None:

@@ -27,7 +27,8 @@ from dataclasses import asdict, dataclass, field
 from importlib import metadata, util
 from pathlib import Path
 
-from ft.errors import BackendUnavailable
+from ft.core.dates import now_iso
+from ft.core.errors import BackendUnavailable
 
 from .portable_build import cpu_flags, rebuild_command
 
@@ -131,7 +132,7 @@ def _signal_name(code: int) -> str:
 
 def _probe(model: Path, build: str, cpu: str) -> Verdict:
     """Run the child: a verdict when it decoded or died by a signal; any other failure is raised, not recorded."""
-    stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    stamp = now_iso()
     try:
         child = subprocess.run([sys.executable, "-m", "local_models.health", str(model)],
                                capture_output=True, text=True, timeout=PROBE_TIMEOUT)

@@ -17,7 +17,7 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 
-from ft.privacy import private_dir, write_private
+from ft.core.privacy import private_dir, write_private
 
 __all__ = ["StateCache", "common_prefix", "file_sha256", "prefix_key"]
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ft.errors import BackendUnavailable, ModelError
+from ft.core.errors import BackendUnavailable, ModelError
 
 try:
     import llama_cpp as _C

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ft.errors import ContextOverflow, ModelError
+from ft.core.errors import ContextOverflow, ModelError
 
 from .engine import Completion, Engine, GenerateOptions, OnText
 from .kv_cache import StateCache, common_prefix, file_sha256, prefix_key

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ft.errors import ModelError
+from ft.core.errors import ModelError
 
 from .llama_api import require_llama
 

@@ -15,9 +15,8 @@ import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from ft.config import default_home
-from ft.errors import BackendUnavailable, ModelError
-from ft.privacy import private_dir
+from ft.core.errors import BackendUnavailable, ModelError
+from ft.core.privacy import private_dir
 
 __all__ = ["DEFAULT_MODEL", "ModelInfo", "Registry"]
 
@@ -51,8 +50,8 @@ def _package_dir(module: str) -> Path | None:
 class Registry:
     """The models of one ft home: shipped ones plus those in ``models.json``."""
 
-    def __init__(self, home: Path | None = None) -> None:
-        self.home = home or default_home()
+    def __init__(self, home: Path) -> None:
+        self.home = home
         self.cache = self.home / "models"
         self.file = self.home / "models.json"
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 
-from ft.errors import BackendUnavailable, ContextOverflow, ModelError
+from ft.core.errors import BackendUnavailable, ContextOverflow, ModelError
 
 from .engine import Completion, Engine, GenerateOptions, OnText
 

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ft.errors import BackendUnavailable
+from ft.core.errors import BackendUnavailable
 
 from .providers import ort_errors
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ft.errors import BackendUnavailable, ModelError
+from ft.core.errors import BackendUnavailable, ModelError
 
 __all__ = ["Candidate", "KNOWN", "available", "devices", "open_session", "ort_errors", "plan"]
 

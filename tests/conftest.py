@@ -100,7 +100,7 @@ def engine(request):
 @pytest.fixture(scope="session")
 def embedder(model_home):
     pytest.importorskip("onnxruntime")
-    from index.embedders import load_embedder
+    from npu.embedder import load_embedder
 
     return load_embedder(cache_dir=model_home / "models")
 

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 import ft
-from ft import classify as classifying
-from ft.taxonomy import from_names, load_taxonomies
+from ft.core.settings import Settings
+from ft.tasks import classify as classifying
+from ft.tasks.taxonomy import from_names, load_taxonomies
 from index import Record
 
 pytest.importorskip("llama_cpp")
@@ -21,7 +22,7 @@ TAXONOMY_FILE = ROOT / "demo" / "taxonomy.json"
 
 @pytest.fixture(scope="module")
 def topic(tmp_path_factory):
-    return load_taxonomies(tmp_path_factory.mktemp("tax"), TAXONOMY_FILE)["topic"]
+    return load_taxonomies(Settings(tmp_path_factory.mktemp("tax")), TAXONOMY_FILE)["topic"]
 
 
 @pytest.fixture(scope="module")
@@ -96,7 +97,7 @@ def test_merge_suggestions_and_merge(ft_home, embedder, cli):
         lib.add([Record("t", str(i), title=f"n{i}", text=f"t{i}") for i in range(3)])
         for item_id, label in ((1, "neural-networks"), (2, "neural networks"), (3, "baking")):
             lib.db.execute("INSERT INTO labels (item_id, taxonomy, label, method) VALUES (?, 'topic', ?, 'llm')", (item_id, label))
-        from ft.labels import merge_labels, merge_suggestions
+        from ft.tasks.labels import merge_labels, merge_suggestions
 
         pairs = merge_suggestions(lib, 0.8)
         assert [(a, b) for _, a, b, _ in pairs] in ([("neural-networks", "neural networks")], [("neural networks", "neural-networks")])
@@ -116,7 +117,7 @@ def test_cli_classify_with_labels_and_clear_errors(cli, tmp_path):
 
 
 def test_discover_proposes_a_usable_taxonomy(demo_library, embedder, engine_factory, tmp_path, cli):
-    from ft.discover import discover
+    from ft.tasks.discover import discover
 
     with ft.Library(demo_library, embedder=embedder) as lib:
         proposals = discover(lib, engine_factory)
@@ -126,4 +127,4 @@ def test_discover_proposes_a_usable_taxonomy(demo_library, embedder, engine_fact
     assert all(p.name in p.description.split(", ") for p in proposals)  # named by one of its own words
     saved = tmp_path / "topics.json"
     saved.write_text(json.dumps({"topic": {p.name: p.description for p in proposals}}))
-    assert load_taxonomies(tmp_path, saved)["topic"].names == [p.name for p in proposals]
+    assert load_taxonomies(Settings(tmp_path), saved)["topic"].names == [p.name for p in proposals]

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from ft.errors import ContextOverflow, ModelError
+from ft.core.errors import ContextOverflow, ModelError
 from local_models import GenerateOptions
 
 pytest.importorskip("llama_cpp")
@@ -74,11 +74,12 @@ def test_chat_completes(engine):
 
 
 def test_instruct_model_chats_in_its_template(model_home):
+    from ft.core.settings import Settings
     from local_models import load_engine
     from tests.engines import shipped
 
     shipped(model_home, "smollm2-135m")
-    with load_engine("smollm2-135m", home=model_home, n_ctx=1024) as engine:
+    with load_engine("smollm2-135m", settings=Settings(model_home), n_ctx=1024) as engine:
         reply = engine.chat([{"role": "user", "content": "What is the capital of France?"}], GenerateOptions(max_tokens=24))
     assert "Paris" in reply.text and reply.stop_reason in ("eog", "length")
 
@@ -169,10 +170,11 @@ def test_bad_grammar_is_a_model_error(local_engine):
 
 
 def test_genai_folder_without_the_extra_or_a_model_is_a_clear_error(tmp_path):
-    from ft.errors import BackendUnavailable
+    from ft.core.errors import BackendUnavailable
+    from ft.core.settings import Settings
     from local_models import load_engine
 
     folder = tmp_path / "phi-npu"
     folder.mkdir()
     with pytest.raises((BackendUnavailable, ModelError), match="onnxruntime-genai|genai_config.json"):
-        load_engine(str(folder), home=tmp_path)
+        load_engine(str(folder), settings=Settings(tmp_path))

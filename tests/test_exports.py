@@ -11,8 +11,8 @@ import pytest
 
 import ft
 from ft import sources
+from ft.core.urls import canonical_url
 from ft.sources.base import Input
-from ft.urls import canonical_url
 from index import Record, Skipped
 from tests.documents import NETSCAPE
 

@@ -8,8 +8,8 @@ import pytest
 from fpdf import FPDF
 
 import ft
-from ft.errors import SourceError
-from ft.fetch import Fetcher
+from ft.core.errors import SourceError
+from ft.sync.fetch import Fetcher
 from tests.documents import ATOM_FEED, RSS
 from tests.servers import Handler, serving
 

@@ -13,8 +13,8 @@ import pytest
 
 from benchmarks import fuzz
 from ft import sources
-from ft.errors import FormatError, SourceError
-from ft.feeds import parse_feed
+from ft.core.errors import FormatError, SourceError
+from ft.sync.feeds import parse_feed
 from index.records import Record, Skipped
 
 CASES = 1000

@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 import ft
 from ft.cli import app
-from ft.privacy import loosened
+from ft.core.privacy import loosened
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "demo"
@@ -39,7 +39,7 @@ def open_umask():
 
 
 def test_what_ft_creates_is_owner_only_even_with_umask_0(tmp_path, monkeypatch, cli, open_umask):
-    from ft.xsync import _profile
+    from ft.sync.xsync import _profile
     from local_models.kv_cache import StateCache, file_sha256
 
     home = tmp_path / "new" / "ft"  # neither folder exists yet

@@ -8,7 +8,7 @@ import json
 import pytest
 
 import ft
-from ft.reading import NOT_FOUND, ask, summarize
+from ft.tasks.reading import NOT_FOUND, ask, summarize
 from index import Filters, Record
 
 
@@ -35,7 +35,7 @@ def test_summary_of_a_long_transcript_cites_every_sentence_and_reuses_notes(ft_h
         again = summarize(lib, [item.id], 6)
         assert again.cached == again.chunks and again.text == first.text
     with ft.Library(ft_home) as lib:
-        from ft.reading import stored_summary
+        from ft.tasks.reading import stored_summary
 
         assert stored_summary(lib, item.id) == first.text
 

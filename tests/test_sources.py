@@ -9,7 +9,7 @@ import pytest
 from fpdf import FPDF
 
 from ft import sources
-from ft.errors import FormatError, SourceError
+from ft.core.errors import FormatError, SourceError
 from ft.sources.base import Input
 from index import Record, Skipped
 from tests.documents import TELEGRAM

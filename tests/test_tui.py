@@ -28,15 +28,14 @@ async def _settle(app, pilot, seconds: float = 0.4) -> None:
 
 
 async def test_search_filter_read_summarize_and_label(home, embedder):
-    from ft.classify import set_label
-    from ft.taxonomy import from_names
+    from ft.tasks.classify import set_label
+    from ft.tasks.taxonomy import from_names
 
     with ft.Library(home) as lib:
         papers = [i.id for i in lib.items(source="pdf")]
         for item_id in papers:
             set_label(lib, item_id, from_names("topic", "inference,life"), "inference")
-    app = make_app(home)
-    app.lib._embedder = embedder
+    app = make_app(home, embedder)
     async with app.run_test(size=(150, 40)) as pilot:
         table = app.query_one("#items")
         assert table.row_count == 41

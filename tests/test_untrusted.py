@@ -20,8 +20,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 import ft
-from ft.errors import SourceError
-from ft.fetch import Fetcher
+from ft.core.errors import SourceError
+from ft.sync.fetch import Fetcher
 from tests.servers import Handler, serving
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -21,10 +21,9 @@ import pytest
 
 import ft
 import index
-from ft import classify as classifying
-from ft.config import DB_NAME
-from ft.dashboard import mark_opened
-from ft.reading import stored_summary, summarize
+from ft.core.config import DB_NAME
+from ft.tasks import classify as classifying
+from ft.tasks.reading import stored_summary, summarize
 from index import Record
 from tests.fixtures.schema.make import TAXONOMY, FixtureEmbedder
 
@@ -220,7 +219,7 @@ def test_upgraded_library_marks_items_opened(old: Old):
     opened = {row["id"]: row.get("opened_at") for row in old.table("items")}
     with old.open() as lib:
         never = min(i for i, when in opened.items() if when is None)
-        mark_opened(lib, never)
+        lib.mark_opened(never)
         now = dict(lib.db.execute("SELECT id, opened_at FROM items").fetchall())
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", now[never])
     assert {i: w for i, w in now.items() if i != never} == {i: w for i, w in opened.items() if i != never}

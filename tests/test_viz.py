@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 import ft
-from ft.ideamap import build_map
-from ft.mapdraw import to_html, to_png
+from ft.tasks.ideamap import build_map
+from ft.tasks.mapdraw import to_html, to_png
 from index import Record
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -21,9 +21,11 @@ from textual.widgets import DataTable, Footer, Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 from rich.text import Text
 
-import ft
-from ft.errors import FtError
+from ft.core.errors import FtError
+from ft.library import Library
 from index import Filters, Item
+from index.embed import Embedder
+from index.overview import data_version
 
 from .screens import HelpScreen, PromptScreen
 
@@ -53,9 +55,9 @@ class FtApp(App):
         Binding("q", "quit", "Quit"),
     ]
 
-    def __init__(self, library: Path | str | None = None) -> None:
+    def __init__(self, library: Path | str | None = None, embedder: Embedder | None = None) -> None:
         super().__init__()
-        self.lib = ft.Library(library)
+        self.lib = Library(library, embedder=embedder)
         self.filters = Filters()
         self.query = ""
         self.current: Item | None = None
@@ -92,7 +94,7 @@ class FtApp(App):
         self.set_interval(1.0, self.follow_changes)
 
     def _data_version(self) -> int:
-        return self.lib.db.execute("PRAGMA data_version").fetchone()[0]
+        return data_version(self.lib.db)
 
     def follow_changes(self) -> None:
         """Show what another process (a sync, an import) wrote, once a second at most."""
@@ -132,7 +134,7 @@ class FtApp(App):
 
     @work(exclusive=True, thread=True, group="list")
     def load(self, filters: Filters, offset: int = 0) -> None:
-        with ft.Library(self.lib.path) as lib:
+        with self.lib.for_thread() as lib:
             items = lib.items(filters, limit=PAGE, offset=offset)
         self.call_from_thread(self.show_items, items, offset > 0)
 
@@ -153,14 +155,12 @@ class FtApp(App):
 
     @work(exclusive=True, thread=True, group="search")
     def search(self, query: str, filters: Filters) -> None:
-        with ft.Library(self.lib.path, embedder=self.lib._embedder) as lib:
+        with self.lib.for_thread() as lib:  # shares the loaded models
             try:
                 hits = lib.search(query, filters, limit=200)
             except FtError as exc:
                 self.call_from_thread(self.status, str(exc))
                 return
-            if self.lib._embedder is None:
-                self.lib._embedder = lib._embedder  # load the model once, share it
         if query == self.query:  # a newer query may have started meanwhile
             self.call_from_thread(self.show_items, [hit.item for hit in hits])
 
@@ -189,7 +189,7 @@ class FtApp(App):
             self.load(self.filters, len(self.row_ids))  # the next page, before the cursor gets there
 
     def open_item(self, item_id: int) -> None:
-        from ft.reading import stored_summary
+        from ft.tasks.reading import stored_summary
 
         try:
             item = self.lib.get(item_id)
@@ -227,7 +227,7 @@ class FtApp(App):
     def summarize(self, item_id: int) -> None:
         from textual.worker import get_current_worker
 
-        from ft.reading import summarize
+        from ft.tasks.reading import summarize
 
         lines: list[str] = []
         worker = get_current_worker()
@@ -238,7 +238,7 @@ class FtApp(App):
             lines.append(f"• {_escape(sentence)} [dim]{' '.join(n.cite for n in notes)}[/dim]")
             self.call_from_thread(self.reader.update, "[b]Summary[/b]\n" + "\n".join(lines))
 
-        with ft.Library(self.lib.path, embedder=self.lib._embedder) as lib:
+        with self.lib.for_thread() as lib:  # shares the loaded models
             summarize(lib, [item_id], subject=f"item:{item_id}", on_sentence=arrived)
         self.call_from_thread(self.status, "summary stored; it shows with the item from now on")
 
@@ -252,9 +252,9 @@ class FtApp(App):
 
     @work(exclusive=True, thread=True, group="llm")
     def ask(self, question: str, scope: list[int] | None) -> None:
-        from ft.reading import ask
+        from ft.tasks.reading import ask
 
-        with ft.Library(self.lib.path, embedder=self.lib._embedder) as lib:
+        with self.lib.for_thread() as lib:  # shares the loaded models
             try:
                 result = ask(lib, question, Filters(ids=scope))
             except FtError as exc:
@@ -269,7 +269,7 @@ class FtApp(App):
 
         def chosen(label: str | None) -> None:
             if label:
-                from ft.classify import set_label
+                from ft.tasks.classify import set_label
 
                 try:
                     set_label(self.lib, item_id, self._taxonomy(label), label)
@@ -283,12 +283,13 @@ class FtApp(App):
         self.push_screen(PromptScreen("**Label** this item (topic)", "a label"), chosen)
 
     def _taxonomy(self, label: str):
-        from ft.taxonomy import Label, Taxonomy, load_taxonomies
+        from ft.tasks.taxonomy import Label, Taxonomy, load_taxonomies
+        from index.labels import label_names
 
-        found = load_taxonomies(self.lib.path.parent).get("topic")
+        found = load_taxonomies(self.lib.settings).get("topic")
         if found and label in found.names:
             return found
-        known = sorted({r[0] for r in self.lib.db.execute("SELECT label FROM labels WHERE taxonomy = 'topic'")} | {label})
+        known = sorted(label_names(self.lib.db, "topic") | {label})
         return Taxonomy("topic", tuple(Label(name) for name in known))
 
     def action_classify(self) -> None:
@@ -297,15 +298,12 @@ class FtApp(App):
 
     @work(exclusive=True, thread=True, group="llm")
     def classify(self, item_id: int) -> None:
-        from ft.classify import Cascade, item_text, item_vectors
-        from ft.taxonomy import load_taxonomies
+        from ft.tasks.classify import suggest
+        from ft.tasks.taxonomy import load_taxonomies
 
-        with ft.Library(self.lib.path, embedder=self.lib._embedder) as lib:
-            taxonomy = load_taxonomies(lib.path.parent).get("topic") or load_taxonomies(lib.path.parent)["kind"]
-            item = lib.get(item_id)
-            decision = Cascade(taxonomy, lib.embedder.embed, None).classify(
-                [item_text(item.title, item.text)], item_vectors(lib, [(item.id, item.title, item.text)]),
-                stages=("embedding",))[0]
+        with self.lib.for_thread() as lib:  # shares the loaded models
+            taxonomy = load_taxonomies(lib.settings).get("topic") or load_taxonomies(lib.settings)["kind"]
+            decision = suggest(lib, item_id, taxonomy)
         self.call_from_thread(self.status, f"#{item_id} looks like {taxonomy.name}/{decision.label} "
                                            f"({decision.score:.0%}); press l to set it")
 
@@ -324,9 +322,7 @@ class FtApp(App):
 
     def action_mark_read(self) -> None:
         if self.current:
-            from ft.dashboard import mark_opened
-
-            mark_opened(self.lib, self.current.id)
+            self.lib.mark_opened(self.current.id)
             self.status(f"#{self.current.id} marked read")
 
     def action_delete(self) -> None:
@@ -373,6 +369,6 @@ def _escape(text: str) -> str:
     return escape(text)
 
 
-def make_app(library: Path | str | None = None) -> FtApp:
-    """The app for a library: used by ``ft tui`` and by the tests."""
-    return FtApp(library)
+def make_app(library: Path | str | None = None, embedder: Embedder | None = None) -> FtApp:
+    """The app for a library: used by ``ft tui`` and by the tests (which hand it a loaded embedder)."""
+    return FtApp(library, embedder)

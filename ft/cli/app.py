@@ -14,10 +14,11 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from typer.core import TyperGroup
 
-from ft.config import default_home, resolve_db
-from ft.errors import FtError
+from ft.core.config import load_settings, resolve_db
+from ft.core.errors import FtError
+from ft.core.privacy import loosened
+from ft.core.settings import Settings
 from ft.library import Library
-from ft.privacy import loosened
 
 from . import render
 
@@ -61,16 +62,21 @@ def _root(
 
 
 def library(ctx: typer.Context) -> Library:
-    """The library named by ``--home``/``FT_HOME``, opened."""
-    return Library(ctx.find_root().obj)
+    """The library named by ``--home``/``FT_HOME``, opened with the command's settings."""
+    return Library(ctx.find_root().obj, settings=settings(ctx))
 
 
 def home(ctx: typer.Context) -> Path:
-    """The ft home folder (where the library, models and caches live)."""
-    where = ctx.find_root().obj
-    if where is None:
-        return default_home()
-    return Path(where).parent if Path(where).suffix == ".db" else Path(where)
+    """The ft home folder (where the library, models and caches live): the library file's folder."""
+    return resolve_db(ctx.find_root().obj).parent
+
+
+def settings(ctx: typer.Context) -> Settings:
+    """The home's ``config.json``, read once per command and shared by everything it opens."""
+    root = ctx.find_root()
+    if not isinstance(root.meta.get("ft.settings"), Settings):
+        root.meta["ft.settings"] = load_settings(home(ctx))
+    return root.meta["ft.settings"]
 
 
 def progress(quiet: bool) -> Progress:

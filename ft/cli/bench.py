@@ -15,7 +15,7 @@ from pathlib import Path
 
 import typer
 
-from ft.errors import FtError
+from ft.core.errors import FtError
 
 from .app import app, home
 

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
-from ft import classify as classifying
-from ft.errors import FtError
-from ft.taxonomy import Taxonomy, from_names, load_taxonomies
+from ft.core.errors import FtError
+from ft.tasks import classify as classifying
+from ft.tasks.taxonomy import Taxonomy, from_names, load_taxonomies
+from index.labels import label_counts
 
 from . import render
-from .app import app, home, library, progress
+from .app import app, library, progress, settings
 from .models import ModelName
 from .options import Json
 
@@ -27,20 +29,11 @@ TaxonomyFile = Annotated[Optional[Path], typer.Option("--taxonomy-file", help="A
 def _taxonomy(ctx: typer.Context, name: str, labels: str | None, file: Path | None) -> Taxonomy:
     if labels:
         return from_names(name, labels)
-    found = load_taxonomies(home(ctx), file)
+    found = load_taxonomies(settings(ctx), file)
     if name not in found:
         raise FtError(f"no taxonomy {name!r}: define it in config.json, or pass --taxonomy-file or --labels a,b,c "
                       f"(known: {', '.join(found)})")
     return found[name]
-
-
-def _engine_factory(ctx: typer.Context, model: str | None):
-    def load():
-        from local_models import load_engine
-
-        return load_engine(model, task="classify", home=home(ctx))
-
-    return load
 
 
 @app.command()
@@ -63,12 +56,12 @@ def classify(
     chosen = _taxonomy(ctx, taxonomy, labels, taxonomy_file)
     with library(ctx) as lib:
         if eval_file:
-            reports = classifying.evaluate(lib, chosen, eval_file, _engine_factory(ctx, model))
+            reports = classifying.evaluate(lib, chosen, eval_file, partial(lib.engine, "classify", model))
             _show_eval(reports, as_json)
             return
         with progress(as_json) as bar:
             task = bar.add_task(f"classifying ({chosen.name})", total=None)
-            report = classifying.classify_library(lib, chosen, _engine_factory(ctx, model), force,
+            report = classifying.classify_library(lib, chosen, partial(lib.engine, "classify", model), force,
                                                   progress=lambda done, total: bar.update(task, completed=done, total=total))
     if as_json:
         render.emit_json(report.to_dict())
@@ -84,10 +77,10 @@ def classify(
 def _discover(ctx: typer.Context, name: str, model: str | None, save: Path | None, as_json: bool) -> None:
     import json
 
-    from ft.discover import discover
+    from ft.tasks.discover import discover
 
     with library(ctx) as lib:
-        proposals = discover(lib, _engine_factory(ctx, model))
+        proposals = discover(lib, partial(lib.engine, "classify", model))
     taxonomy = {name: {p.name: {"description": p.description} for p in proposals}}
     if save:
         save.write_text(json.dumps(taxonomy, indent=2, ensure_ascii=False) + "\n")
@@ -138,8 +131,7 @@ def label(
 def labels_list(ctx: typer.Context, as_json: Json = False) -> None:
     """Every label with its taxonomy and how many items carry it."""
     with library(ctx) as lib:
-        rows = lib.db.execute("SELECT taxonomy, label, count(*), sum(method = 'user') FROM labels "
-                              "GROUP BY taxonomy, label ORDER BY taxonomy, 3 DESC").fetchall()
+        rows = label_counts(lib.db)
     if as_json:
         render.emit_json([{"taxonomy": t, "label": l, "items": n, "by_user": u} for t, l, n, u in rows])
         return
@@ -154,7 +146,7 @@ def merge_suggest(
     as_json: Json = False,
 ) -> None:
     """Pairs of labels that mean nearly the same, by the similarity of their names' embeddings."""
-    from ft.labels import merge_suggestions
+    from ft.tasks.labels import merge_suggestions
 
     with library(ctx) as lib:
         pairs = merge_suggestions(lib, threshold)
@@ -175,7 +167,7 @@ def merge(
     taxonomy: TaxonomyName = "topic",
 ) -> None:
     """Relabel every item labelled A as B (in one taxonomy)."""
-    from ft.labels import merge_labels
+    from ft.tasks.labels import merge_labels
 
     with library(ctx) as lib:
         moved = merge_labels(lib, taxonomy, source, target)

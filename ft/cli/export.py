@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from ft.errors import FtError
+from ft.core.errors import FtError
 
 from . import render
 from .app import app, library
@@ -25,7 +25,7 @@ def export(
     as_json: Json = False,
 ) -> None:
     """Export the library as a Markdown vault and/or BibTeX (JSON Lines: ft list --json)."""
-    from ft.export import export_bibtex, export_markdown
+    from ft.tasks.export import export_bibtex, export_markdown
 
     if md is None and bibtex is None:
         raise FtError("export to what? --md DIR for a Markdown vault, --bibtex FILE for papers")
@@ -57,7 +57,7 @@ def digest(
     as_json: Json = False,
 ) -> None:
     """What you saved lately, grouped by topic: cited sentences, papers, the most-linked items."""
-    from ft.digest import build_digest, to_html, to_markdown
+    from ft.tasks.digest import build_digest, to_html, to_markdown
 
     if by not in ("auto", "label", "cluster"):
         raise FtError(f"--by takes label, cluster or auto, not {by!r}")

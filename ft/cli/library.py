@@ -10,7 +10,7 @@ from typing import Annotated, Optional
 import typer
 
 from ft import sources
-from ft.library import ImportReport
+from ft.core.report import Report
 
 from . import render
 from .app import EXIT_PARTIAL, app, library, progress
@@ -40,17 +40,19 @@ def add(
         def advance(path: Path, done: int, total: int) -> None:
             bar.update(task, completed=done, total=total, description=path.name[:40])
 
-        report = lib.import_path(local, as_format=as_format, progress=advance) if local else ImportReport()
+        report = lib.import_path(local, as_format=as_format, progress=advance) if local else Report()
         if remote:
-            _add_remote(lib, remote, report)
+            report.merge(lib.add_url(remote))
     if as_json:
-        render.emit_json(report.to_dict())
+        render.emit_json({"status": report.status, "files": report.inputs, "files_failed": report.failed,
+                          "added": report.added, "updated": report.updated, "unchanged": report.unchanged,
+                          "problems": report.problems})
     else:
         for problem in report.problems:
             render.err.print(f"[red]✗[/] {render.escape(problem)}")
         render.out.print(
             f"{report.added} added, {report.updated} updated, {report.unchanged} unchanged "
-            f"from {report.files} files" + (f"; {len(report.problems)} problems" if report.problems else "")
+            f"from {report.inputs} files" + (f"; {len(report.problems)} problems" if report.problems else "")
         )
     if report.status == "partial":
         raise typer.Exit(EXIT_PARTIAL)
@@ -112,26 +114,6 @@ def embed(ctx: typer.Context, as_json: Json = False) -> None:
         )
 
 
-def _add_remote(lib, targets: list[str], report) -> None:
-    """Fetch pages and papers the user named; each failure is one problem line."""
-    from ft.errors import SourceError
-    from ft.fetch import Fetcher
-    from ft.web import Endpoints, fetch_page, fetch_paper
-
-    fetcher = Fetcher(lib.settings.allow_hosts)
-    endpoints = Endpoints(lib.settings.arxiv_api, lib.settings.arxiv)
-    for target in targets:
-        report.files += 1
-        try:
-            is_paper = target.startswith("arxiv:") or "arxiv.org/" in target
-            record = fetch_paper(fetcher, endpoints, target) if is_paper else fetch_page(fetcher, target)
-            report.count(lib.add(record))
-        except SourceError as exc:
-            report.files_failed += 1
-            report.problems.append(str(exc))
-    fetcher.close()
-
-
 def _notices(lib) -> None:
     for note in dict.fromkeys(lib.notices):
         render.err.print(f"[dim]note: {render.escape(note)}[/]")
@@ -160,14 +142,13 @@ def show(
     as_json: Json = False,
 ) -> None:
     """Show one item in full: text, URL, labels and links."""
-    from ft.dashboard import mark_opened
-    from ft.reading import stored_summary
+    from ft.tasks.reading import stored_summary
 
     with library(ctx) as lib:
         item = lib.get(item_id)
         links = lib.links(item_id)
         summary = stored_summary(lib, item_id)
-        mark_opened(lib, item_id)
+        lib.mark_opened(item_id)
     if as_json:
         render.emit_json({**item.to_dict(), "summary": summary,
                           "links": [{"rel": r, "direction": d, "id": o.id, "title": o.title} for r, d, o in links]})
@@ -189,7 +170,7 @@ def stats(ctx: typer.Context, as_json: Json = False) -> None:
 @app.command()
 def doctor(ctx: typer.Context, as_json: Json = False) -> None:
     """Check this installation: library path, versions, models and backends, and what is missing."""
-    from ft.config import resolve_db
+    from ft.core.config import resolve_db
     from ft.doctor import diagnose
 
     checks = diagnose(resolve_db(ctx.find_root().obj))
@@ -221,27 +202,22 @@ app.add_typer(papers_app, name="papers")
 @papers_app.command("attach")
 def papers_attach(ctx: typer.Context, as_json: Json = False) -> None:
     """Fetch each arXiv paper an item links to (metadata and PDF text) and link the two both ways."""
-    from ft.fetch import Fetcher
-    from ft.web import Endpoints, attach_papers
-
     with library(ctx) as lib:
-        fetcher = Fetcher(lib.settings.allow_hosts)
-        added, problems = attach_papers(lib, fetcher, Endpoints(lib.settings.arxiv_api, lib.settings.arxiv))
-        fetcher.close()
+        report = lib.attach_papers()
     if as_json:
-        render.emit_json({"added": added, "problems": problems})
+        render.emit_json({"added": report.added, "problems": report.problems})
         return
-    for problem in problems:
+    for problem in report.problems:
         render.err.print(f"[red]✗[/] {render.escape(problem)}")
-    render.out.print(f"{added} papers attached")
-    if problems:
-        raise typer.Exit(EXIT_PARTIAL if added else 1)
+    render.out.print(f"{report.added} papers attached")
+    if report.problems:
+        raise typer.Exit(EXIT_PARTIAL if report.added else 1)
 
 
 @papers_app.command("watch")
 def papers_watch(ctx: typer.Context, query: Annotated[str, typer.Argument(help='An arXiv query: "cat:cs.CL AND abs:speculative".')]) -> None:
     """Follow an arXiv search: ft sync papers fetches its new papers with their PDFs."""
-    from ft.web import watch
+    from ft.sync.web import watch
 
     with library(ctx) as lib:
         watch(lib, query)

@@ -18,7 +18,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from ft.errors import FtError
+from ft.core.errors import FtError
 
 from .app import app, home
 from .options import make_filters
@@ -51,8 +51,8 @@ def build_server(db: Path | None, allow_writes: bool = False, port: int = 8000):
     from mcp.server.fastmcp import FastMCP
     from mcp.server.fastmcp.exceptions import ToolError
 
-    from ft import reading
     from ft.library import Library
+    from ft.tasks import reading
 
     server = FastMCP("ft", instructions=INSTRUCTIONS, host="127.0.0.1", port=port, log_level="WARNING")
 
@@ -130,11 +130,11 @@ def build_server(db: Path | None, allow_writes: bool = False, port: int = 8000):
         """Set an item's label in a taxonomy, as `ft label` does (needs --allow-writes)."""
         if not allow_writes:
             raise ToolError(READ_ONLY.format("label items"))
-        from ft import classify
-        from ft.taxonomy import load_taxonomies
+        from ft.tasks import classify
+        from ft.tasks.taxonomy import load_taxonomies
 
         def work(lib):
-            chosen = load_taxonomies(lib.path.parent).get(taxonomy)
+            chosen = load_taxonomies(lib.settings).get(taxonomy)
             if chosen is None:
                 raise FtError(f"no taxonomy named {taxonomy!r}: create it with ft classify first")
             classify.set_label(lib, item_id, chosen, name)

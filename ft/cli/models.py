@@ -12,7 +12,7 @@ import typer
 from local_models import GenerateOptions, Registry, load_engine
 
 from . import render
-from .app import app, home
+from .app import app, home, settings
 from .options import Json
 
 models_app = typer.Typer(help="The models ft can run: shipped defaults and your own GGUF files.", no_args_is_help=True)
@@ -59,7 +59,7 @@ def generate(
     if prompt == "-":
         prompt = sys.stdin.read()
     options = _options(max_tokens, temperature, seed, stop, speculation, grammar, json_schema)
-    with load_engine(model, home=home(ctx), n_ctx=n_ctx) as engine:
+    with load_engine(model, settings=settings(ctx), n_ctx=n_ctx) as engine:
         result = engine.generate(prompt, options, on_text=None if as_json else _stream)
     if as_json:
         render.emit_json({"model": engine.model_id, **result.to_dict()})
@@ -81,7 +81,7 @@ def chat(
     """Talk with a local model; one line per message, an empty line or Ctrl-D ends."""
     messages = [{"role": "system", "content": system}] if system else []
     options = GenerateOptions(max_tokens=max_tokens, temperature=temperature)
-    with load_engine(model, home=home(ctx), n_ctx=n_ctx) as engine:
+    with load_engine(model, settings=settings(ctx), n_ctx=n_ctx) as engine:
         render.err.print(f"chatting with {engine.model_id}; an empty line ends")
         for line in sys.stdin:
             if not line.strip():
@@ -183,10 +183,9 @@ def devices(
     as_json: Json = False,
 ) -> None:
     """Which ONNX Runtime execution providers exist here, which ft would use, and why."""
-    from ft.config import load_settings
     from npu import providers
 
-    wanted = device or load_settings(home(ctx)).device
+    wanted = device or settings(ctx).device
     offered = providers.available()
     chosen = providers.plan(wanted, offered)[0]
     rows = [{"provider": c.provider, "device": c.device, "present": c.provider in offered, "about": c.why}

@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from ft.dates import parse_when
+from ft.core.dates import parse_when
 from index import Filters
 
 Json = Annotated[bool, typer.Option("--json", help="Print one JSON document instead of text.")]

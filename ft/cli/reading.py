@@ -6,24 +6,16 @@ from typing import Annotated, Optional
 
 import typer
 
-from ft import reading
-from ft.errors import FtError
+from ft.core.errors import FtError
+from ft.tasks import reading
 
 from . import render
-from .app import app, home, library
+from .app import app, library
 from .models import ModelName
 from .options import Author, Json, Kind, Label, Since, Source, Until, make_filters
 
 Rewrite = Annotated[bool, typer.Option("--rewrite", help="Let the model condense each cited sentence (kept only if grounded).")]
 Trace = Annotated[bool, typer.Option("--trace", help="Show each step: stage, depth, notes in and out, time.")]
-
-
-def _engine(ctx: typer.Context, model: str | None, rewrite: bool, task: str):
-    if not rewrite:
-        return None
-    from local_models import load_engine
-
-    return load_engine(model, task=task, home=home(ctx))
 
 
 def _printer(as_json: bool, bullets: bool = False):
@@ -74,7 +66,7 @@ def summarize(
                 raise FtError("summarize an ID, or a collection chosen by --label, --source, --since…")
             ids, subject = [i.id for i in lib.items(filters, limit=None)], None
         style = "tldr" if tldr else "bullets" if bullets else "summary"
-        result = reading.summarize(lib, ids, 3 if tldr else length, _engine(ctx, model, rewrite, "summarize"),
+        result = reading.summarize(lib, ids, 3 if tldr else length, lib.engine("summarize", model) if rewrite else None,
                                    subject, style, on_sentence=_printer(as_json, bullets))
     _show(result, as_json, trace)
 
@@ -97,5 +89,5 @@ def ask(
             raise FtError(f"--scope takes item ids separated by commas, not {scope!r}") from None
     with library(ctx) as lib:
         result = reading.ask(lib, question, filters,
-                             rewrite_engine=_engine(ctx, model, rewrite, "ask"), on_sentence=_printer(as_json))
+                             rewrite_engine=lib.engine("ask", model) if rewrite else None, on_sentence=_printer(as_json))
     _show(result, as_json, trace)

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from . import render
-from .app import app, home
+from .app import app, home, settings
 from .options import Json
 
 schedule_app = typer.Typer(help="Sync, embed and classify on a timer (systemd user timer or crontab).",
@@ -23,7 +23,7 @@ def schedule_install(
     as_json: Json = False,
 ) -> None:
     """Run `ft sync`, then embed and classify what is new, every so often; logs go to FT_HOME/logs/."""
-    from ft.schedule import install
+    from ft.tasks.schedule import install
 
     installed = install(home(ctx), every, via)
     if as_json:
@@ -37,7 +37,7 @@ def schedule_install(
 @schedule_app.command("status")
 def schedule_status(ctx: typer.Context, as_json: Json = False) -> None:
     """Where the timer is installed, and the last lines of its log."""
-    from ft.schedule import status
+    from ft.tasks.schedule import status
 
     found = status(home(ctx))
     if as_json:
@@ -53,7 +53,7 @@ def schedule_status(ctx: typer.Context, as_json: Json = False) -> None:
 @schedule_app.command("remove")
 def schedule_remove(ctx: typer.Context) -> None:
     """Take the timer away (systemd units and the crontab line)."""
-    from ft.schedule import remove
+    from ft.tasks.schedule import remove
 
     removed = remove()
     render.out.print(render.escape("removed " + ", ".join(removed)) if removed else "no ft timer was installed")
@@ -62,8 +62,8 @@ def schedule_remove(ctx: typer.Context) -> None:
 @schedule_app.command("run")
 def schedule_run(ctx: typer.Context) -> None:
     """One scheduled run now: sync, embed, classify; one log line per step (what the timer calls)."""
-    from ft.schedule import run
+    from ft.tasks.schedule import run
 
-    failed = run(home(ctx))
+    failed = run(settings(ctx))
     if failed:
         raise typer.Exit(1)

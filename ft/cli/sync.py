@@ -6,6 +6,8 @@ from typing import Annotated
 
 import typer
 
+from index.store import feeds
+
 from . import render
 from .app import app, library
 from .options import Json
@@ -17,7 +19,7 @@ app.add_typer(feeds_app, name="feeds")
 @feeds_app.command("add")
 def feeds_add(ctx: typer.Context, url: Annotated[str, typer.Argument(help="The feed's URL.")]) -> None:
     """Follow a feed (OPML files import with ft add too)."""
-    from ft.feeds import add_feed
+    from ft.sync.feeds import add_feed
 
     with library(ctx) as lib:
         add_feed(lib, url)
@@ -28,7 +30,7 @@ def feeds_add(ctx: typer.Context, url: Annotated[str, typer.Argument(help="The f
 def feeds_list(ctx: typer.Context, as_json: Json = False) -> None:
     """The feeds ft follows."""
     with library(ctx) as lib:
-        rows = lib.db.execute("SELECT id, title, url FROM items WHERE kind = 'feed' ORDER BY title").fetchall()
+        rows = sorted(feeds(lib.db), key=lambda row: (row[1] is not None, row[1] or ""))  # by title, untitled first
     if as_json:
         render.emit_json([{"id": i, "title": t, "url": u} for i, t, u in rows])
     for i, t, u in [] if as_json else rows:
@@ -46,45 +48,10 @@ def sync(
     as_json: Json = False,
 ) -> None:
     """Pull every configured source: X bookmarks (after ft login x), feeds, watched arXiv queries and the papers items link to."""
-    from ft.errors import FtError
-    from ft.feeds import sync_feeds
-    from ft.fetch import Fetcher
-    from ft.web import Endpoints, attach_papers, sync_watches
-
-    from .app import home
-    from .x import x_config
-
-    chosen = sources or (["x"] if (home(ctx) / "browser" / "x").exists() else []) + ["feeds", "papers"]
-    unknown = [s for s in chosen if s not in ("x", "feeds", "papers")]
-    if unknown:
-        raise FtError(f"unknown source {unknown[0]!r}: ft sync knows x, feeds and papers")
-    rows = []
     with library(ctx) as lib:
-        if "x" in chosen:
-            from ft.xsync import sync_x
-
-            try:
-                report = sync_x(lib, x_config(ctx), full=full, resume=resume, folders=folders, media=media)
-                rows.append({"source": "x", "new": report.new, "updated": report.updated,
-                             "skipped": report.unchanged + report.tombstones, "failed": 0, "problems": [],
-                             "pages": report.pages, "tombstones": report.tombstones, "waited": report.waited,
-                             "stop": report.stop, "folders": report.folders, "media": report.media})
-            except FtError as exc:
-                rows.append({"source": "x", "new": 0, "updated": 0, "skipped": 0, "failed": 1, "problems": [str(exc)]})
-        fetcher = Fetcher(lib.settings.allow_hosts)
-        if "feeds" in chosen:
-            report = sync_feeds(lib, fetcher)
-            rows.append({"source": "feeds", "new": report.new, "updated": report.updated,
-                         "skipped": report.unchanged + report.not_modified, "failed": len(report.problems),
-                         "problems": report.problems})
-        if "papers" in chosen:
-            endpoints = Endpoints(lib.settings.arxiv_api, lib.settings.arxiv)
-            watched, watch_problems = sync_watches(lib, fetcher, endpoints)
-            added, problems = attach_papers(lib, fetcher, endpoints)
-            added, problems = added + watched, watch_problems + problems
-            rows.append({"source": "papers", "new": added, "updated": 0, "skipped": 0, "failed": len(problems),
-                         "problems": problems})
-        fetcher.close()
+        reports = lib.sync(sources, full=full, resume=resume, folders=folders, media=media)
+    rows = [{"source": r.source, "new": r.added, "updated": r.updated, "skipped": r.unchanged + r.skipped,
+             "failed": r.failed, "problems": r.problems, **r.figures} for r in reports]
     if as_json:
         render.emit_json(rows)
     else:

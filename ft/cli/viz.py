@@ -10,10 +10,10 @@ from rich.columns import Columns
 from rich.panel import Panel
 from rich.text import Text
 
-from ft.dashboard import dashboard, timeline
+from ft.tasks.dashboard import dashboard, timeline
 
 from . import render
-from .app import app, home, library
+from .app import app, library
 from .options import Json
 
 viz_app = typer.Typer(help="See the library: a dashboard, the map of ideas, topics over time.", invoke_without_command=True)
@@ -64,15 +64,6 @@ def viz(ctx: typer.Context, as_json: Json = False) -> None:
     render.out.print(Columns(panels, equal=True, expand=True))
 
 
-def _engine_factory(ctx: typer.Context):
-    def load():
-        from local_models import load_engine
-
-        return load_engine(home=home(ctx))
-
-    return load
-
-
 @viz_app.command("map")
 def viz_map(
     ctx: typer.Context,
@@ -82,11 +73,11 @@ def viz_map(
     as_json: Json = False,
 ) -> None:
     """The map of ideas: items placed by meaning, clustered, clusters named by the local model."""
-    from ft.ideamap import build_map
-    from ft.mapdraw import to_html, to_png, to_terminal
+    from ft.tasks.ideamap import build_map
+    from ft.tasks.mapdraw import to_html, to_png, to_terminal
 
     with library(ctx) as lib:
-        idea = build_map(lib, _engine_factory(ctx))
+        idea = build_map(lib, lib.engine)
     if as_json:
         render.emit_json(idea.to_dict())
         return
@@ -107,7 +98,7 @@ def viz_timeline(
     as_json: Json = False,
 ) -> None:
     """Topics over time: items per month, stacked by label (by source where unlabelled)."""
-    from ft.mapdraw import timeline_html, timeline_png
+    from ft.tasks.mapdraw import timeline_html, timeline_png
 
     with library(ctx) as lib:
         counts = timeline(lib, taxonomy)

@@ -2,27 +2,25 @@
 
 from __future__ import annotations
 
-import json
 import typer
 
 from . import render
-from .app import app, home
+from .app import app, home, settings
 
 login_app = typer.Typer(help="Sign in to a source once, in a real browser window.", no_args_is_help=True)
 app.add_typer(login_app, name="login")
 
 
 def x_config(ctx: typer.Context):
-    from ft.xsync import XConfig
+    from ft.sync.xsync import XConfig
 
-    path = home(ctx) / "config.json"
-    return XConfig.from_settings(json.loads(path.read_text()) if path.exists() else {})
+    return XConfig.from_settings(settings(ctx))
 
 
 @login_app.command("x")
 def login_x(ctx: typer.Context) -> None:
     """Open Chromium on X's login page; sign in, then close the window. The session stays in ft's profile."""
-    from ft.xsync import login
+    from ft.sync.xsync import login
 
     login(home(ctx), x_config(ctx))
     render.out.print("signed in; now: ft sync x")

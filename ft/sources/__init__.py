@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from ft.errors import FormatError, FtError, SourceError
+from ft.core.errors import FormatError, FtError, SourceError
 from index.records import Record, Skipped
 
 from . import blog, browser_bookmarks, captions, ft_json, html, opml, pdf, telegram, telegram_export, text, tweets, x_exports

@@ -18,7 +18,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from ft.errors import FormatError
+from ft.core.dates import iso
+from ft.core.errors import FormatError
 
 __all__ = ["JSON_ERRORS", "Input", "digest", "first_line", "json_problem", "json_value", "load_json", "map_strings",
            "paragraphs", "printable", "slug"]
@@ -79,8 +80,7 @@ class Input:
     @property
     def saved_at(self) -> str:
         """The file's modification time, as the best guess of when it was saved."""
-        stamp = datetime.fromtimestamp(self.path.stat().st_mtime, UTC)
-        return stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
+        return iso(datetime.fromtimestamp(self.path.stat().st_mtime, UTC))
 
 
 def first_line(text: str, limit: int = 120) -> str:

@@ -13,7 +13,8 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 
-from ft.urls import canonical_url
+from ft.core.dates import iso
+from ft.core.urls import canonical_url
 from index.records import Record, Skipped
 
 from .base import Input, load_json, printable
@@ -26,7 +27,7 @@ _WEBKIT_EPOCH = datetime(1601, 1, 1, tzinfo=UTC)
 
 
 def _iso(moment: datetime | None) -> str | None:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if moment else None
+    return iso(moment) if moment else None
 
 
 def _bookmark(where: str, url: object, title: object, folder: list[str], added: datetime | None) -> Record | Skipped:

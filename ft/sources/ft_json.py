@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from ft.errors import FormatError
+from ft.core.errors import FormatError
 from index.records import Record, Skipped
 
 from .base import JSON_ERRORS, Input, digest, first_line, json_problem, json_value, load_json

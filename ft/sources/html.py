@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import trafilatura
 from trafilatura.settings import Document
 
-from ft.errors import FormatError
+from ft.core.errors import FormatError
 from index.records import Record
 
 from .base import JSON_ERRORS, Input, first_line, map_strings

@@ -5,7 +5,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 
-from ft.urls import canonical_url
+from ft.core.urls import canonical_url
 from index.records import Record, Skipped
 
 from .base import Input

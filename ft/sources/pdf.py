@@ -9,11 +9,11 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Iterator
-from datetime import UTC
 
 from pypdf import PdfReader
 
-from ft.errors import FormatError
+from ft.core.dates import iso
+from ft.core.errors import FormatError
 from index.records import Record
 
 from .base import Input, first_line, printable
@@ -63,6 +63,4 @@ def _created(reader: PdfReader) -> str | None:
         return None
     if when is None:
         return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return iso(when)

@@ -13,7 +13,8 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from ft.urls import tweet_url
+from ft.core.dates import iso
+from ft.core.urls import tweet_url
 from index.records import Link, Record, Skipped
 
 from .base import JSON_ERRORS, Input, first_line, load_json
@@ -68,7 +69,7 @@ def _when(value: Any) -> str | None:
         else:
             moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
             moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-        return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return iso(moment)
     except (ValueError, OSError, OverflowError):
         return None
 

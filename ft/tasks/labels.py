@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-import numpy as np
+from typing import TYPE_CHECKING
 
-from index.db import atomic
+from index.labels import label_counts, rename_label
+
+if TYPE_CHECKING:
+    from ft.library import Library
 
 __all__ = ["merge_labels", "merge_suggestions"]
 
 
-def merge_suggestions(lib, threshold: float = 0.8) -> list[tuple[str, str, str, float]]:
+def merge_suggestions(lib: Library, threshold: float = 0.8) -> list[tuple[str, str, str, float]]:
     """(taxonomy, smaller label, larger label, similarity) for label pairs whose names embed alike."""
-    rows = lib.db.execute("SELECT taxonomy, label, count(*) FROM labels GROUP BY taxonomy, label").fetchall()
     by_taxonomy: dict[str, list[tuple[str, int]]] = {}
-    for taxonomy, label, count in rows:
+    for taxonomy, label, count, _ in label_counts(lib.db):
         by_taxonomy.setdefault(taxonomy, []).append((label, count))
     pairs = []
     for taxonomy, labels in by_taxonomy.items():
@@ -30,10 +32,6 @@ def merge_suggestions(lib, threshold: float = 0.8) -> list[tuple[str, str, str, 
     return sorted(pairs, key=lambda p: -p[3])
 
 
-def merge_labels(lib, taxonomy: str, source: str, target: str) -> int:
+def merge_labels(lib: Library, taxonomy: str, source: str, target: str) -> int:
     """Move every ``source`` label to ``target``; an item that has both keeps one. Returns items moved."""
-    with atomic(lib.db):
-        moved = lib.db.execute("SELECT count(*) FROM labels WHERE taxonomy = ? AND label = ?", (taxonomy, source)).fetchone()[0]
-        lib.db.execute("UPDATE OR IGNORE labels SET label = ? WHERE taxonomy = ? AND label = ?", (target, taxonomy, source))
-        lib.db.execute("DELETE FROM labels WHERE taxonomy = ? AND label = ?", (taxonomy, source))
-    return moved
+    return rename_label(lib.db, taxonomy, source, target)

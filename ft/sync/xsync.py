@@ -27,18 +27,24 @@ import stat
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from ft.core.dates import iso
+from ft.core.errors import BackendUnavailable, SourceError
+from ft.core.privacy import private_dir
+from ft.core.report import Report
+from ft.core.settings import Settings
+from ft.core.urls import canonical_url, tweet_url
+from ft.sources.base import first_line
 from index.db import atomic
 from index.records import Link, Record
-from index.store import now_iso
+from index.store import metas, set_meta
+from index.sync_state import load_state, save_state
 
-from .errors import BackendUnavailable, SourceError
-from .privacy import private_dir
-from .sources.base import first_line
-from .urls import canonical_url, tweet_url
+if TYPE_CHECKING:
+    from ft.library import Library
 
-__all__ = ["XConfig", "XReport", "login", "parse_page", "sync_x"]
+__all__ = ["XConfig", "login", "parse_page", "sync_x"]
 
 WEB_BEARER = "AAAAAAAAAAAAAAAAAAAAANRILgAAAAAAnNwIzUejRCOuH5E6I8xnZz4puTs%3D1Zv7ttfk8LF81IUq16cHjhLTvJu4FA33AGWWjCpTnA"
 FEATURES = {"graphql_timeline_v2_bookmark_timeline": True, "responsive_web_graphql_timeline_navigation_enabled": True,
@@ -58,22 +64,9 @@ class XConfig:
     chromium: str | None = None
 
     @classmethod
-    def from_settings(cls, data: dict) -> XConfig:
-        x = data.get("x", {}) if isinstance(data, dict) else {}
-        return cls(**{k: v for k, v in x.items() if k in cls.__dataclass_fields__})
-
-
-@dataclass
-class XReport:
-    pages: int = 0
-    new: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    tombstones: int = 0
-    waited: float = 0.0
-    stop: str = ""
-    folders: int = 0
-    media: int = 0
+    def from_settings(cls, settings: Settings) -> XConfig:
+        """The ``"x"`` section of ``config.json``; keys ft does not know are ignored."""
+        return cls(**{k: v for k, v in settings.x.items() if k in cls.__dataclass_fields__})
 
 
 def _profile(home: Path) -> Path:
@@ -116,10 +109,8 @@ def _result(node: Any) -> dict | None:
 
 
 def _when(value: str | None) -> str | None:
-    from datetime import UTC, datetime
-
     try:
-        return datetime.strptime(value, "%a %b %d %H:%M:%S %z %Y").astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return iso(datetime.strptime(value, "%a %b %d %H:%M:%S %z %Y"))
     except (TypeError, ValueError):
         return None
 
@@ -196,18 +187,16 @@ _FETCH = """async ([url, bearer]) => {
 }"""
 
 
-def _state(lib) -> dict:
-    row = lib.db.execute("SELECT cursor, state FROM sync_state WHERE source = 'x'").fetchone()
-    return {"cursor": row[0], **json.loads(row[1] or "{}")} if row else {"cursor": None}
+def _state(lib: Library) -> dict:
+    cursor, state = load_state(lib.db, "x") or (None, {})
+    return {"cursor": cursor, **state}
 
 
-def _save(lib, cursor: str | None, state: dict) -> None:
-    with atomic(lib.db):
-        lib.db.execute("INSERT OR REPLACE INTO sync_state (source, cursor, state, updated_at) VALUES ('x', ?, ?, ?)",
-                       (cursor, json.dumps(state), now_iso()))
+def _save(lib: Library, cursor: str | None, state: dict) -> None:
+    save_state(lib.db, "x", cursor, state)
 
 
-def _query(page, config: XConfig, report: XReport, query_id: str, name: str, variables: dict, sleep) -> dict:
+def _query(page, config: XConfig, report: Report, query_id: str, name: str, variables: dict, sleep) -> dict:
     """One GraphQL GET from inside the page, 429s waited out (bounded), 401/403 as an expired session."""
     from urllib.parse import urlencode
 
@@ -218,7 +207,7 @@ def _query(page, config: XConfig, report: XReport, query_id: str, name: str, var
         status = answer["status"]
         if status == 429:
             wait = _retry_after(answer["headers"], config.max_wait)
-            report.waited += wait
+            report.figures["waited"] += wait
             sleep(wait)
             continue
         if status in (401, 403):
@@ -226,10 +215,10 @@ def _query(page, config: XConfig, report: XReport, query_id: str, name: str, var
         if status >= 400:
             raise SourceError("x", f"X answered HTTP {status} to {name}")
         return json.loads(answer["body"])
-    raise SourceError("x", f"still rate limited after 8 waits ({report.waited:.0f} s); try later with --continue")
+    raise SourceError("x", f"still rate limited after 8 waits ({report.figures['waited']:.0f} s); try later with --continue")
 
 
-def _folders(lib, page, config: XConfig, report: XReport, sleep) -> None:
+def _folders(lib: Library, page, config: XConfig, report: Report, sleep) -> None:
     """Mirror bookmark folders onto items' ``meta.folders`` (folders removed on X are removed here)."""
     data = _query(page, config, report, config.folders_query_id, "BookmarkFoldersSlice", {}, sleep)
     slice_ = (((data.get("data") or {}).get("viewer") or {}).get("user_results") or {}).get("result") or {}
@@ -248,17 +237,16 @@ def _folders(lib, page, config: XConfig, report: XReport, sleep) -> None:
                 break
             seen.add(bottom)
             cursor = bottom
-        report.folders += 1
+        report.figures["folders"] += 1
     with atomic(lib.db):
-        for item_id, source_id, meta in lib.db.execute("SELECT id, source_id, meta FROM items WHERE source = 'x'").fetchall():
-            data = json.loads(meta or "{}")
+        for item_id, source_id, data in metas(lib.db, "x"):
             names = sorted(membership.get(source_id, set()))
             if data.get("folders") != names:
                 data["folders"] = names
-                lib.db.execute("UPDATE items SET meta = ? WHERE id = ?", (json.dumps(data, sort_keys=True), item_id))
+                set_meta(lib.db, item_id, data)
 
 
-def _download_media(lib, records: list[Record], report: XReport) -> None:
+def _download_media(lib: Library, records: list[Record], report: Report) -> None:
     """Save each tweet's media under ``FT_HOME/media/x/<tweet id>/``, through the safe fetcher."""
     from .fetch import Fetcher
 
@@ -280,16 +268,18 @@ def _download_media(lib, records: list[Record], report: XReport) -> None:
                 if got.status < 400:
                     private_dir(folder)
                     target.write_bytes(got.body)
-                    report.media += 1
+                    report.figures["media"] += 1
     finally:
         fetcher.close()
 
 
-def sync_x(lib, config: XConfig, full: bool = False, resume: bool = False, folders: bool = False,
-           media: bool = False, sleep=time.sleep) -> XReport:
+def sync_x(lib: Library, config: XConfig, full: bool = False, resume: bool = False, folders: bool = False,
+           media: bool = False, sleep=time.sleep) -> Report:
+    """Store the account's bookmarks, newest first, stopping at the newest one a previous sync stored
+    (``full``: all; ``resume``: from the saved cursor). Deleted posts count as skipped."""
     from playwright.sync_api import sync_playwright
 
-    report = XReport()
+    report = Report("x", figures={"pages": 0, "tombstones": 0, "waited": 0.0, "stop": "", "folders": 0, "media": 0})
     state = _state(lib)
     cursor = state.get("cursor") if resume else None
     seen = {cursor} if cursor else set()
@@ -307,8 +297,9 @@ def sync_x(lib, config: XConfig, full: bool = False, resume: bool = False, folde
                 variables = {"count": config.page_size, **({"cursor": cursor} if cursor else {})}
                 body = _query(page, config, report, config.query_id, "Bookmarks", variables, sleep)
                 records, bottom, tombstones, ids = parse_page(body, order)
-                report.pages += 1
-                report.tombstones += tombstones
+                report.figures["pages"] += 1
+                report.figures["tombstones"] += tombstones
+                report.skipped += tombstones
                 hit_known = known_newest in ids if known_newest else False
                 if hit_known:
                     keep = set(ids[: ids.index(known_newest)])
@@ -318,15 +309,13 @@ def sync_x(lib, config: XConfig, full: bool = False, resume: bool = False, folde
                 result = lib.add(records)
                 if media:
                     _download_media(lib, records, report)
-                report.new += result.added
-                report.updated += result.updated
-                report.unchanged += result.unchanged
+                report.count(result)
                 order += len(ids)
                 done = not ids or bottom is None or bottom in seen or hit_known
                 newest = first_new if (first_new and not resume) else state.get("newest") or first_new
                 _save(lib, None if done else bottom, {"newest": newest, "order": order})  # checkpoint every page
                 if done:
-                    report.stop = "known bookmark reached" if hit_known else "end of bookmarks"
+                    report.figures["stop"] = "known bookmark reached" if hit_known else "end of bookmarks"
                     break
                 seen.add(bottom)
                 cursor = bottom

@@ -18,7 +18,7 @@ from urllib.parse import urljoin
 
 import httpx
 
-from .errors import SourceError
+from ft.core.errors import SourceError
 
 __all__ = ["Fetched", "Fetcher"]
 

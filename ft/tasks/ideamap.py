@@ -2,8 +2,8 @@
 
 ``build_map`` projects the items' embeddings to two dimensions (UMAP when
 ``umap-learn`` is installed and the library is big enough, else PCA) and
-clusters them with ``ft.clusters`` (names cached). The result is plain data
-(``IdeaMap``) for notebooks; ``ft.mapdraw`` draws it as offline HTML, PNG or
+clusters them with ``ft.tasks.clusters`` (names cached). The result is plain data
+(``IdeaMap``) for notebooks; ``ft.tasks.mapdraw`` draws it as offline HTML, PNG or
 terminal text.
 """
 
@@ -11,10 +11,17 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from index.labels import labels_by_item
+from index.overview import map_rows
+
 from .clusters import cluster_library
+
+if TYPE_CHECKING:
+    from ft.library import Library
 
 __all__ = ["IdeaMap", "MapPoint", "build_map", "project"]
 
@@ -58,12 +65,11 @@ def project(vectors: np.ndarray) -> tuple[np.ndarray, str]:
     return PCA(n_components=2, random_state=0).fit_transform(vectors), "pca"
 
 
-def build_map(lib, engine_factory, taxonomy: str = "topic") -> IdeaMap:
+def build_map(lib: Library, engine_factory, taxonomy: str = "topic") -> IdeaMap:
     found = cluster_library(lib, engine_factory)
     coords, method = project(found.vectors)
-    rows = {r[0]: r for r in lib.db.execute(
-        "SELECT id, title, author, coalesce(created_at, saved_at), url, substr(text, 1, 240), length(text) FROM items")}
-    labels = dict(lib.db.execute("SELECT item_id, label FROM labels WHERE taxonomy = ?", (taxonomy,)).fetchall())
+    rows = map_rows(lib.db)
+    labels = labels_by_item(lib.db, taxonomy)
     names = {i: c.name for c in found.clusters for i in c.members}
     points = []
     for index, item_id in enumerate(found.ids):

@@ -33,17 +33,22 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ft.core.errors import FtError, SourceError
 from index.db import atomic
+from index.labels import set_user_label, store_label, unclassified, user_labels
 from index.records import Skipped
-from index.store import now_iso
+from index.store import item_by_title, item_count
 
-from .errors import FtError, SourceError
 from .taxonomy import Taxonomy
 
-__all__ = ["Cascade", "ClassifyReport", "EvalReport", "classify_library", "evaluate", "set_label"]
+if TYPE_CHECKING:
+    from ft.library import Library
+
+__all__ = ["Cascade", "ClassifyReport", "EvalReport", "classify_library", "evaluate", "set_label", "suggest"]
 
 MARGIN = 0.02
 EMBEDDING_WEIGHT = 2.0
@@ -120,6 +125,11 @@ class Cascade:
                 raise FtError("this classification needs a language model, and none was given")
             self._engine = self._engine_factory()
         return self._engine
+
+    @property
+    def model_id(self) -> str | None:
+        """The language model's id once it was needed; ``None`` while embeddings decided everything."""
+        return self._engine.model_id if self._engine is not None else None
 
     def prefix(self, examples: Sequence[tuple[str, str]]) -> str:
         """The shared prompt: instructions, the taxonomy, one example per label."""
@@ -205,41 +215,32 @@ class ClassifyReport:
         return {**self.__dict__, "rate": self.rate}
 
 
-def _corrections(lib, taxonomy: Taxonomy) -> list[tuple[str, np.ndarray]]:
+def _corrections(lib: Library, taxonomy: Taxonomy) -> list[tuple[str, np.ndarray]]:
     """The user's own labels in this taxonomy, as (label, item vector) examples."""
-    rows = lib.db.execute("SELECT item_id, label FROM labels WHERE taxonomy = ? AND method = 'user'", (taxonomy.name,))
     out = []
-    for item_id, label in rows:
+    for item_id, label in user_labels(lib.db, taxonomy.name):
         vector = lib.vectors.item_vector(item_id)
         if vector is not None and label in taxonomy.names:
             out.append((label, vector))
     return out
 
 
-def classify_library(lib, taxonomy: Taxonomy, engine_factory, force: bool = False, batch: int = 64,
+def classify_library(lib: Library, taxonomy: Taxonomy, engine_factory, force: bool = False, batch: int = 64,
                      progress: Callable[[int, int], None] | None = None) -> ClassifyReport:
     """Label new and changed items (all with ``force``); the user's own labels are kept."""
     started = time.perf_counter()
     report = ClassifyReport(taxonomy.name)
-    with lib._run("classify", {"taxonomy": taxonomy.name, "force": force}) as run:
+    with lib.run("classify", {"taxonomy": taxonomy.name, "force": force}) as run:
         lib.embed()
-        done = "" if force else (
-            " AND NOT EXISTS (SELECT 1 FROM classified c WHERE c.item_id = items.id AND c.taxonomy = :t "
-            "AND c.fingerprint = :f AND c.content_hash = items.content_hash)"
-        )
-        todo = lib.db.execute(
-            "SELECT id, title, text, content_hash FROM items WHERE NOT EXISTS (SELECT 1 FROM labels l "
-            f"WHERE l.item_id = items.id AND l.taxonomy = :t AND l.method = 'user'){done} ORDER BY id",
-            {"t": taxonomy.name, "f": taxonomy.fingerprint},
-        ).fetchall()
-        report.unchanged = lib.db.execute("SELECT count(*) FROM items").fetchone()[0] - len(todo)
+        todo = unclassified(lib.db, taxonomy.name, taxonomy.fingerprint, force)
+        report.unchanged = item_count(lib.db) - len(todo)
         cascade = Cascade(taxonomy, lib.embedder.embed, engine_factory, _corrections(lib, taxonomy))
         counts: Counter[str] = Counter()
         for start in range(0, len(todo), batch):
             rows = todo[start : start + batch]
             vectors = item_vectors(lib, [(r[0], r[1], r[2]) for r in rows])
             decisions = cascade.classify([item_text(r[1], r[2]) for r in rows], vectors)
-            model = cascade._engine.model_id if cascade._engine is not None else None
+            model = cascade.model_id
             with atomic(lib.db):
                 for (item_id, _, _, digest), decision in zip(rows, decisions):
                     _store(lib, item_id, taxonomy, decision, model, digest)
@@ -258,7 +259,16 @@ def classify_library(lib, taxonomy: Taxonomy, engine_factory, force: bool = Fals
     return report
 
 
-def item_vectors(lib, items: Sequence[tuple[int | None, str, str]]) -> np.ndarray:
+def suggest(lib: Library, item_id: int, taxonomy: Taxonomy) -> Decision:
+    """A quick label for one item, by embeddings alone (no language model): the same first stage,
+    prototypes and user corrections ``classify_library`` uses, for an interface to offer."""
+    item = lib.get(item_id)
+    cascade = Cascade(taxonomy, lib.embedder.embed, None, _corrections(lib, taxonomy))
+    return cascade.classify([item_text(item.title, item.text)], item_vectors(lib, [(item.id, item.title, item.text)]),
+                            stages=("embedding",))[0]
+
+
+def item_vectors(lib: Library, items: Sequence[tuple[int | None, str, str]]) -> np.ndarray:
     """(N, dim): each item's opening embedded, plus the mean of its chunk vectors where it has them."""
     openings = lib.embedder.embed([item_text(title, text) for _, title, text in items])
     out = []
@@ -269,27 +279,16 @@ def item_vectors(lib, items: Sequence[tuple[int | None, str, str]]) -> np.ndarra
     return np.array(out, dtype=np.float32)
 
 
-def _store(lib, item_id: int, taxonomy: Taxonomy, decision: Decision, model: str | None, digest: str) -> None:
-    lib.db.execute("DELETE FROM labels WHERE item_id = ? AND taxonomy = ? AND method != 'user'", (item_id, taxonomy.name))
-    lib.db.execute(
-        "INSERT OR REPLACE INTO labels (item_id, taxonomy, label, method, score, model, created_at) VALUES (?,?,?,?,?,?,?)",
-        (item_id, taxonomy.name, decision.label, decision.method, decision.score,
-         model if decision.method == "llm" else lib.embedder_id, now_iso()),
-    )
-    lib.db.execute("INSERT OR REPLACE INTO classified (item_id, taxonomy, fingerprint, content_hash) VALUES (?,?,?,?)",
-                   (item_id, taxonomy.name, taxonomy.fingerprint, digest))
+def _store(lib: Library, item_id: int, taxonomy: Taxonomy, decision: Decision, model: str | None, digest: str) -> None:
+    store_label(lib.db, item_id, taxonomy.name, taxonomy.fingerprint, digest, decision.label, decision.method,
+                decision.score, model if decision.method == "llm" else lib.embedder_id)
 
 
-def set_label(lib, item_id: int, taxonomy: Taxonomy, label: str) -> None:
+def set_label(lib: Library, item_id: int, taxonomy: Taxonomy, label: str) -> None:
     """Record the user's label for an item: it replaces the machine's and teaches both stages."""
     lib.get(item_id)
     taxonomy.label(label)
-    with atomic(lib.db):
-        lib.db.execute("DELETE FROM labels WHERE item_id = ? AND taxonomy = ?", (item_id, taxonomy.name))
-        lib.db.execute(
-            "INSERT INTO labels (item_id, taxonomy, label, method, score, model, created_at) VALUES (?,?,?,'user',1.0,NULL,?)",
-            (item_id, taxonomy.name, label, now_iso()),
-        )
+    set_user_label(lib.db, item_id, taxonomy.name, label)
 
 
 # -- evaluation ------------------------------------------------------------------------
@@ -331,10 +330,10 @@ class EvalReport:
                 "by_llm": self.by_llm, "confusion": self.confusion()}
 
 
-def read_labelled(lib, path: Path, taxonomy: Taxonomy) -> tuple[list[tuple[int | None, str, str]], list[str]]:
+def read_labelled(lib: Library, path: Path, taxonomy: Taxonomy) -> tuple[list[tuple[int | None, str, str]], list[str]]:
     """((item id or None, title, text) items, labels) from a JSON Lines file of
     ``{"label", "text"[, "title"]}`` or ``{"label", "title"}`` naming an item of the library."""
-    from .sources.ft_json import json_lines
+    from ft.sources.ft_json import json_lines
 
     if not path.is_file():
         raise SourceError(str(path), "no such file")
@@ -347,7 +346,7 @@ def read_labelled(lib, path: Path, taxonomy: Taxonomy) -> tuple[list[tuple[int |
             raise SourceError(where, f"label {label!r} is not in taxonomy {taxonomy.name!r}")
         title, text, item_id = entry.get("title", ""), entry.get("text"), None
         if text is None:
-            row = lib.db.execute("SELECT id, title, text FROM items WHERE title = ?", (title,)).fetchone()
+            row = item_by_title(lib.db, title)
             if row is None:
                 raise SourceError(where, f"no item titled {title!r} in the library and no text given")
             item_id, title, text = row
@@ -358,7 +357,7 @@ def read_labelled(lib, path: Path, taxonomy: Taxonomy) -> tuple[list[tuple[int |
     return items, truth
 
 
-def evaluate(lib, taxonomy: Taxonomy, path: Path, engine_factory, methods: Sequence[str] = ("embedding", "llm", "cascade"),
+def evaluate(lib: Library, taxonomy: Taxonomy, path: Path, engine_factory, methods: Sequence[str] = ("embedding", "llm", "cascade"),
              margin: float = MARGIN, weight: float = EMBEDDING_WEIGHT) -> list[EvalReport]:
     """Each method on the labelled file: embeddings alone, the model alone, the cascade."""
     items, truth = read_labelled(lib, path, taxonomy)

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-import json
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from index.db import atomic
-from index.store import now_iso
+from ft.core.errors import FtError
+from index.hybrid import allowed_ids
+from index.reading import chunks_by_id, latest_summary, save_summary
 
-from .errors import FtError
 from .recursive import Reader, Reading
+
+if TYPE_CHECKING:
+    from ft.library import Library
 
 __all__ = ["NOT_FOUND", "ask", "stored_summary", "summarize"]
 
@@ -26,7 +29,7 @@ def auto_length(chunks: int) -> int:
     return max(5, min(30, round(1.5 * chunks ** 0.5)))
 
 
-def summarize(lib, item_ids: list[int], sentences: int | None = None, rewrite_engine=None, subject: str | None = None,
+def summarize(lib: Library, item_ids: list[int], sentences: int | None = None, rewrite_engine=None, subject: str | None = None,
               style: str = "summary", on_sentence=None) -> Reading:
     """A cited summary of one item or a collection, any length: map every chunk, reduce to
     ``sentences`` (by default more for longer input)."""
@@ -38,38 +41,26 @@ def summarize(lib, item_ids: list[int], sentences: int | None = None, rewrite_en
     reading = Reading(reader.answer(notes, on_sentence=on_sentence), reader.trace, len(chunks), reader.cached)
     if subject:
         model = rewrite_engine.model_id if rewrite_engine is not None else lib.embedder_id
-        with atomic(lib.db):
-            lib.db.execute("INSERT OR REPLACE INTO summaries (subject, style, text, citations, model, created_at) "
-                           "VALUES (?,?,?,?,?,?)", (subject, style, reading.text, json.dumps(reading.to_dict()["sentences"]),
-                                                    model, now_iso()))
+        save_summary(lib.db, subject, style, reading.text, reading.to_dict()["sentences"], model)
     return reading
 
 
-def stored_summary(lib, item_id: int) -> str | None:
-    row = lib.db.execute("SELECT text FROM summaries WHERE subject = ? ORDER BY created_at DESC LIMIT 1",
-                         (f"item:{item_id}",)).fetchone()
-    return row[0] if row else None
+def stored_summary(lib: Library, item_id: int) -> str | None:
+    return latest_summary(lib.db, f"item:{item_id}")
 
 
-def ask(lib, question: str, filters, sentences: int = 3, chunks: int = 16, rewrite_engine=None,
+def ask(lib: Library, question: str, filters, sentences: int = 3, chunks: int = 16, rewrite_engine=None,
         on_sentence=None) -> Reading:
     """Retrieve the chunks nearest the question, read them recursively, answer with citations —
     or say ``not found in your library`` when nothing read is close enough to answer."""
     if not lib.has_vectors():
         raise FtError("ask needs vectors: run `ft embed` first")
     vector = lib.embedder.embed([question])[0]
-    where, params = filters.where()
-    allowed = None if where == "1" else np.array(
-        [r[0] for r in lib.db.execute(f"SELECT id FROM items WHERE {where}", params)], dtype=np.int64)
-    hits = lib.vectors.search(vector, chunks, allowed)
+    hits = lib.vectors.search(vector, chunks, allowed_ids(lib.db, filters))
     reader = Reader(lib, per_chunk=2, rewrite_engine=rewrite_engine)
     if not hits or hits[0].score < ANSWERABLE:
         return Reading([(NOT_FOUND, [])], reader.trace)
-    rows = lib.db.execute(
-        'SELECT c.item_id, c.seq, c.start, c."end", substr(i.text, c.start + 1, c."end" - c.start) FROM chunks c '
-        "JOIN items i ON i.id = c.item_id WHERE c.id IN (SELECT value FROM json_each(?)) ORDER BY c.item_id, c.seq",
-        (json.dumps([h.chunk_id for h in hits]),),
-    ).fetchall()
+    rows = chunks_by_id(lib.db, [h.chunk_id for h in hits])
     notes = reader.reduce(reader.map(rows, vector), sentences, vector)
     texts = [n.text for n in notes]
     similarity = lib.embedder.embed(texts) @ vector if texts else np.zeros(0)

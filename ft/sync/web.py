@@ -14,18 +14,23 @@ import io
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import trafilatura
 
-from index.db import atomic
+from ft.core.errors import SourceError
+from ft.core.report import Report
+from ft.core.urls import arxiv_id, canonical_url
 from index.records import Record
-from index.store import now_iso
+from index.store import item_id_of, link_to, source_texts
+from index.sync_state import follow, following, touch
 
-from .errors import SourceError
 from .fetch import Fetcher
-from .urls import arxiv_id, canonical_url
 
-__all__ = ["Endpoints", "attach_papers", "fetch_page", "fetch_paper", "sync_watches", "watch"]
+if TYPE_CHECKING:
+    from ft.library import Library
+
+__all__ = ["Endpoints", "attach_papers", "fetch", "fetch_page", "fetch_paper", "sync_watches", "watch"]
 
 _ATOM = {"a": "http://www.w3.org/2005/Atom"}
 _ARXIV_LINK = re.compile(r"(?:arxiv\.org/(?:abs|pdf|html)/|arxiv:)\S+", re.I)
@@ -84,60 +89,61 @@ def fetch_paper(fetcher: Fetcher, endpoints: Endpoints, paper: str) -> Record:
                   meta={"authors": authors, "abstract": abstract, "pdf_pages": body.count("\f") + 1 if body else 0})
 
 
-def attach_papers(lib, fetcher: Fetcher, endpoints: Endpoints) -> tuple[int, list[str]]:
-    """Fetch every arXiv paper items link to and link them both ways; (papers added, problems)."""
+def fetch(fetcher: Fetcher, endpoints: Endpoints, target: str) -> Record:
+    """What ``ft add`` makes of a URL: a paper for ``arxiv:ID`` and arxiv.org links, else the page's readable text."""
+    if target.startswith("arxiv:") or "arxiv.org/" in target:
+        return fetch_paper(fetcher, endpoints, target)
+    return fetch_page(fetcher, target)
+
+
+def attach_papers(lib: Library, fetcher: Fetcher, endpoints: Endpoints) -> Report:
+    """Fetch every arXiv paper items link to and link them both ways; a paper that cannot be fetched is one problem."""
     wanted: dict[str, list[tuple[str, str]]] = {}
-    for source, source_id, url, text, meta in lib.db.execute(
-            "SELECT source, source_id, url, text, meta FROM items WHERE source != 'arxiv'"):
+    for source, source_id, url, text, meta in source_texts(lib.db, exclude="arxiv"):
         for hit in _ARXIV_LINK.findall(" ".join(filter(None, [url, text, meta]))):
             if found := arxiv_id(hit):
                 wanted.setdefault(found, []).append((source, source_id))
-    added, problems = 0, []
+    report = Report("papers")
     for paper, citing in wanted.items():
-        if lib.db.execute("SELECT 1 FROM items WHERE source = 'arxiv' AND source_id = ?", (paper,)).fetchone() is None:
+        if item_id_of(lib.db, "arxiv", paper) is None:
             try:
-                added += lib.add(fetch_paper(fetcher, endpoints, paper)).added
+                report.added += lib.add(fetch_paper(fetcher, endpoints, paper)).added
             except SourceError as exc:
-                problems.append(str(exc))
+                report.fail(str(exc))
                 continue
         for source, source_id in citing:
-            row = lib.db.execute("SELECT * FROM items WHERE source = ? AND source_id = ?", (source, source_id)).fetchone()
-            if row:
-                lib.db.execute("INSERT OR IGNORE INTO links (src, dst, rel) SELECT ?, id, 'mentions_paper' FROM items "
-                               "WHERE source = 'arxiv' AND source_id = ?", (row[0], paper))
-    return added, problems
+            citing_id = item_id_of(lib.db, source, source_id)
+            if citing_id is not None:
+                link_to(lib.db, citing_id, "arxiv", paper, "mentions_paper")
+    return report
 
 
-def watch(lib, query: str) -> None:
+def watch(lib: Library, query: str) -> None:
     """Follow an arXiv search query (``cat:cs.CL AND abs:speculative``): ``ft sync papers`` fetches new matches."""
-    with atomic(lib.db):
-        lib.db.execute("INSERT OR IGNORE INTO sync_state (source, cursor, state, updated_at) VALUES (?, NULL, '{}', ?)",
-                       (f"papers:{query}", now_iso()))
+    follow(lib.db, f"papers:{query}")
 
 
-def sync_watches(lib, fetcher: Fetcher, endpoints: Endpoints, newest: int = 50) -> tuple[int, list[str]]:
-    """Fetch each watched query's newest matches not yet stored, with their PDFs; (added, problems)."""
+def sync_watches(lib: Library, fetcher: Fetcher, endpoints: Endpoints, newest: int = 50) -> Report:
+    """Fetch each watched query's newest matches not yet stored, with their PDFs."""
     from urllib.parse import quote
 
-    added, problems = 0, []
-    for (key,) in lib.db.execute("SELECT source FROM sync_state WHERE source LIKE 'papers:%'").fetchall():
+    report = Report("papers")
+    for key in following(lib.db, "papers:"):
         query = key.removeprefix("papers:")
         try:
             got = fetcher.get(f"{endpoints.arxiv_api}?search_query={quote(query)}&sortBy=submittedDate"
                               f"&sortOrder=descending&max_results={newest}")
             entries = ET.fromstring(got.body).findall("a:entry", _ATOM)
         except (SourceError, ET.ParseError) as exc:
-            problems.append(f"papers {query!r}: {exc}")
+            report.fail(f"papers {query!r}: {exc}")
             continue
         for entry in entries:
             found = arxiv_id(entry.findtext("a:id", "", _ATOM))
-            if not found or lib.db.execute("SELECT 1 FROM items WHERE source = 'arxiv' AND source_id = ?",
-                                           (found,)).fetchone():
+            if not found or item_id_of(lib.db, "arxiv", found) is not None:
                 continue
             try:
-                added += lib.add(fetch_paper(fetcher, endpoints, found)).added
+                report.added += lib.add(fetch_paper(fetcher, endpoints, found)).added
             except SourceError as exc:
-                problems.append(str(exc))
-        with atomic(lib.db):
-            lib.db.execute("UPDATE sync_state SET updated_at = ? WHERE source = ?", (now_iso(), key))
-    return added, problems
+                report.fail(str(exc))
+        touch(lib.db, key)
+    return report

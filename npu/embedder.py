@@ -16,27 +16,16 @@ from __future__ import annotations
 import importlib.util
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Protocol
 
 import numpy as np
 
-from ft.errors import BackendUnavailable, ModelError
+from ft.core.errors import BackendUnavailable, ModelError
+from index.embed import Embedder
 
-__all__ = ["DEFAULT_EMBEDDER", "Embedder", "OnnxEmbedder", "SentenceTransformerEmbedder", "load_embedder"]
+__all__ = ["DEFAULT_EMBEDDER", "OnnxEmbedder", "SentenceTransformerEmbedder", "load_embedder"]
 
 DEFAULT_EMBEDDER = "minilm-int8"
 BUCKETS = (32, 64, 128, 256)  # padded lengths for providers that need static shapes
-
-
-class Embedder(Protocol):
-    model_id: str
-    dim: int
-
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
-        """(len(texts), dim) float32 rows of unit length."""
-
-    def count_tokens(self, texts: Sequence[str]) -> list[int]:
-        """Tokens each text takes (without special tokens), for chunking."""
 
 
 def _package_file(module: str, *parts: str) -> Path:

@@ -10,36 +10,30 @@ every RSS and Atom dialect in the wild; entry HTML becomes text through lxml.
 from __future__ import annotations
 
 import io
-import json
-import time
-from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import feedparser
 from lxml.etree import ParserError
 from lxml.html import fragment_fromstring
 
-from index.db import atomic
+from ft.core.dates import iso
+from ft.core.errors import FormatError, SourceError
+from ft.core.report import Report
+from ft.core.urls import canonical_url
 from index.records import Record
-from index.store import now_iso
+from index.store import feeds
+from index.sync_state import load_state, save_state
 
-from .errors import FormatError, SourceError
 from .fetch import Fetcher
-from .urls import canonical_url
 
-__all__ = ["FeedReport", "add_feed", "parse_feed", "sync_feeds"]
+if TYPE_CHECKING:
+    from ft.library import Library
 
-
-@dataclass
-class FeedReport:
-    feeds: int = 0
-    new: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    not_modified: int = 0
-    problems: list[str] = field(default_factory=list)
+__all__ = ["add_feed", "parse_feed", "sync_feeds"]
 
 
-def add_feed(lib, url: str, title: str | None = None) -> None:
+def add_feed(lib: Library, url: str, title: str | None = None) -> None:
     lib.add(Record("feeds", canonical_url(url), f"{title or url}\n{url}", title=title or url, kind="feed", url=url))
 
 
@@ -56,7 +50,7 @@ def _text(entry) -> str:
 
 def _when(entry) -> str | None:
     parsed = entry.get("published_parsed") or entry.get("updated_parsed")
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", parsed) if parsed else None
+    return iso(datetime(*parsed[:6], tzinfo=UTC)) if parsed else None
 
 
 def parse_feed(url: str, body: bytes, title: str | None = None) -> list[Record]:
@@ -84,37 +78,33 @@ def parse_feed(url: str, body: bytes, title: str | None = None) -> list[Record]:
     return records
 
 
-def sync_feeds(lib, fetcher: Fetcher) -> FeedReport:
-    report = FeedReport()
-    feeds = lib.db.execute("SELECT url, title FROM items WHERE kind = 'feed' AND url IS NOT NULL").fetchall()
-    for url, title in feeds:
-        report.feeds += 1
+def sync_feeds(lib: Library, fetcher: Fetcher) -> Report:
+    """Store what each followed feed has new; a feed unchanged since last time (HTTP 304) is skipped."""
+    report = Report("feeds")
+    for _, title, url in feeds(lib.db):
+        if url is None:
+            continue
+        report.inputs += 1
         key = f"feed:{canonical_url(url)}"
-        row = lib.db.execute("SELECT state FROM sync_state WHERE source = ?", (key,)).fetchone()
-        state = json.loads(row[0]) if row and row[0] else {}
+        _, state = load_state(lib.db, key) or (None, {})
         headers = {k: v for k, v in (("if-none-match", state.get("etag")), ("if-modified-since", state.get("modified"))) if v}
         try:
             got = fetcher.get(url, headers)
         except SourceError as exc:
-            report.problems.append(str(exc))
+            report.fail(str(exc))
             continue
         if got.status == 304:
-            report.not_modified += 1
+            report.skipped += 1
             continue
         if got.status >= 400:
-            report.problems.append(f"{url}: HTTP {got.status}")
+            report.fail(f"{url}: HTTP {got.status}")
             continue
         try:
             records = parse_feed(url, got.body, title)
         except SourceError as exc:
-            report.problems.append(str(exc))
+            report.fail(str(exc))
             continue
-        result = lib.add(records)
-        report.new += result.added
-        report.updated += result.updated
-        report.unchanged += result.unchanged
+        report.count(lib.add(records))
         state = {"etag": got.headers.get("etag"), "modified": got.headers.get("last-modified")}
-        with atomic(lib.db):
-            lib.db.execute("INSERT OR REPLACE INTO sync_state (source, cursor, state, updated_at) VALUES (?, NULL, ?, ?)",
-                           (key, json.dumps(state), now_iso()))
+        save_state(lib.db, key, None, state)
     return report

@@ -15,12 +15,12 @@ from pathlib import Path
 
 import numpy as np
 
-from ft.errors import BackendUnavailable, ContextOverflow, ModelError
-from local_models.engine import Completion, Engine, GenerateOptions, OnText
-from local_models.stops import TextStream
-from local_models.templates import transcript_prompt
+from ft.core.errors import BackendUnavailable, ContextOverflow, ModelError
+from npu.providers import ort_errors, plan
 
-from .providers import ort_errors, plan
+from .engine import Completion, Engine, GenerateOptions, OnText
+from .stops import TextStream
+from .templates import transcript_prompt
 
 __all__ = ["GenAIEngine", "is_genai_folder"]
 

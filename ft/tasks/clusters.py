@@ -17,12 +17,18 @@ import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ft.core.errors import FtError
+from ft.core.privacy import private_dir
+from index.overview import item_openings
+
 from .classify import item_text, item_vectors
-from .errors import FtError
-from .privacy import private_dir
+
+if TYPE_CHECKING:
+    from ft.library import Library
 
 __all__ = ["Cluster", "Clustering", "cluster_library"]
 
@@ -69,7 +75,7 @@ def choose_k(vectors: np.ndarray, most: int, least: int = 4) -> np.ndarray:
     return best[1] if best[1] is not None else np.zeros(len(vectors), dtype=int)
 
 
-def stored_item_vectors(lib, ids: list[int]) -> np.ndarray:
+def stored_item_vectors(lib: Library, ids: list[int]) -> np.ndarray:
     """(N, dim) the mean of each item's stored chunk vectors, in one pass over the matrix:
     for large libraries, where embedding every item's opening again would take minutes."""
     index = lib.vectors
@@ -96,10 +102,10 @@ def _distinctive(docs: list[list[str]], labels: np.ndarray, k: int, top: int = 8
     return out
 
 
-def cluster_library(lib, engine_factory: Callable[[], object] | None, most: int = 10) -> Clustering:
+def cluster_library(lib: Library, engine_factory: Callable[[], object] | None, most: int = 10) -> Clustering:
     """Cluster every item and name the clusters (the model is loaded only for names not cached)."""
     lib.embed()
-    rows = lib.db.execute("SELECT id, title, substr(text, 1, 2000) FROM items ORDER BY id").fetchall()
+    rows = item_openings(lib.db)
     if len(rows) < 6:
         raise FtError(f"the library has {len(rows)} items; finding topics needs at least 6")
     vectors = item_vectors(lib, rows) if len(rows) <= 2000 else stored_item_vectors(lib, [r[0] for r in rows])

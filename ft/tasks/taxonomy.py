@@ -15,7 +15,8 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import FtError
+from ft.core.errors import FtError
+from ft.core.settings import Settings
 
 __all__ = ["BUILTIN", "Label", "Taxonomy", "from_names", "load_taxonomies"]
 
@@ -91,19 +92,18 @@ BUILTIN = {
 }
 
 
-def load_taxonomies(home: Path, file: Path | None = None) -> dict[str, Taxonomy]:
-    """Built-in taxonomies, then those in ``config.json``, then those in ``file`` (later wins)."""
+def load_taxonomies(settings: Settings, file: Path | None = None) -> dict[str, Taxonomy]:
+    """Built-in taxonomies, then those in ``config.json`` (``settings``), then those in ``file`` (later wins)."""
     found = dict(BUILTIN)
-    for source in [home / "config.json", file]:
-        if source is None or not source.exists():
-            if source is file and file is not None:
-                raise FtError(f"{file}: no such taxonomy file")
-            continue
+    sections: list[tuple[object, Path]] = [(settings.taxonomies, settings.home / "config.json")]
+    if file is not None:
+        if not file.exists():
+            raise FtError(f"{file}: no such taxonomy file")
         try:
-            data = json.loads(source.read_text())
+            sections.append((json.loads(file.read_text()), file))
         except json.JSONDecodeError as exc:
-            raise FtError(f"{source}: not valid JSON ({exc.msg} at line {exc.lineno})") from exc
-        section = data.get("taxonomies", {}) if source.name == "config.json" else data
+            raise FtError(f"{file}: not valid JSON ({exc.msg} at line {exc.lineno})") from exc
+    for section, source in sections:
         if not isinstance(section, dict):
             raise FtError(f"{source}: taxonomies must be an object of name → labels")
         for name, labels in section.items():

@@ -25,16 +25,18 @@ Every step is recorded in ``trace`` (stage, depth, notes in and out, seconds).
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from index.db import atomic
-from index.store import now_iso
+from index.reading import cached_notes, chunks_of_items, item_texts, save_notes
+
+if TYPE_CHECKING:
+    from ft.library import Library
 
 __all__ = ["Note", "Reading", "Reader", "sentences"]
 
@@ -111,7 +113,7 @@ class Reading:
 class Reader:
     """Reads items of a library recursively. ``per_chunk`` notes per chunk, ``fan_in`` per reduce."""
 
-    def __init__(self, lib, per_chunk: int = 3, fan_in: int = 6, rewrite_engine=None) -> None:
+    def __init__(self, lib: Library, per_chunk: int = 3, fan_in: int = 6, rewrite_engine=None) -> None:
         self.lib = lib
         self.per_chunk = per_chunk
         self.fan_in = fan_in
@@ -124,11 +126,7 @@ class Reader:
     def chunks(self, item_ids: list[int]) -> list[tuple[int, int, int, int, str]]:
         """(item, seq, start, end, text) of every chunk of the items, in order."""
         self.lib.embed()
-        return self.lib.db.execute(
-            'SELECT c.item_id, c.seq, c.start, c."end", substr(i.text, c.start + 1, c."end" - c.start) FROM chunks c '
-            "JOIN items i ON i.id = c.item_id WHERE c.item_id IN (SELECT value FROM json_each(?)) ORDER BY c.item_id, c.seq",
-            (json.dumps(item_ids),),
-        ).fetchall()
+        return chunks_of_items(self.lib.db, item_ids)
 
     # -- 3. map ----------------------------------------------------------------------
 
@@ -143,10 +141,10 @@ class Reader:
     def _chunk_notes(self, item_id: int, seq: int, start: int, text: str, question: np.ndarray | None) -> list[Note]:
         key = hashlib.sha256(f"{METHOD}|{self.lib.embedder_id}|{self.per_chunk}|{text}".encode()).hexdigest()[:32]
         if question is None:
-            row = self.lib.db.execute("SELECT notes FROM notes WHERE key = ?", (key,)).fetchone()
-            if row:
+            cached = cached_notes(self.lib.db, key)
+            if cached is not None:
                 self.cached += 1
-                return [Note(item_id, seq, start + a, start + b, score) for a, b, score in json.loads(row[0])]
+                return [Note(item_id, seq, start + a, start + b, score) for a, b, score in cached]
         spans = sentences(text)
         if not spans:
             return []
@@ -157,9 +155,7 @@ class Reader:
         top = np.argsort(-score)[: self.per_chunk]
         picked = [(spans[i][0], spans[i][1], float(score[i])) for i in sorted(top)]
         if question is None:
-            with atomic(self.lib.db):
-                self.lib.db.execute("INSERT OR REPLACE INTO notes (key, item_id, notes, created_at) VALUES (?,?,?,?)",
-                                    (key, item_id, json.dumps(picked), now_iso()))
+            save_notes(self.lib.db, key, item_id, picked)
         return [Note(item_id, seq, start + a, start + b, s) for a, b, s in picked]
 
     # -- 4. reduce -----------------------------------------------------------------------
@@ -220,9 +216,7 @@ class Reader:
     def _texts(self, notes: list[Note]) -> list[str]:
         if not notes:
             return []
-        rows = self.lib.db.execute("SELECT id, text FROM items WHERE id IN (SELECT value FROM json_each(?))",
-                                   (json.dumps(sorted({n.item_id for n in notes})),)).fetchall()
-        texts = dict(rows)
+        texts = item_texts(self.lib.db, {n.item_id for n in notes})
         for note in notes:
             note.text = " ".join(texts[note.item_id][note.start : note.end].split())
         return [n.text for n in notes]
