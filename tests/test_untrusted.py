@@ -277,7 +277,7 @@ ALLOWED = {  # (file, call): why it cannot run content
     ("ft/cli/bench.py", "subprocess.run"): "ft bench runs python -m benchmarks of the checkout, the user's arguments as argv",
     ("local_models/health.py", "subprocess.run"): "the engine check decodes in a child: python -m local_models.health MODEL, constant code",
     ("local_models/portable_build.py", "subprocess.run"): "pip wheel/install of the pinned llama-cpp-python; argv lists, no content",
-    ("ft/schedule.py", "subprocess.run"): "ft schedule runs ft's own steps, systemctl and crontab, argv lists of constants and paths",
+    ("ft/tasks/schedule.py", "subprocess.run"): "ft schedule runs ft's own steps, systemctl and crontab, argv lists of constants and paths",
     ("index/vectors.py", "numpy.load"): "maps ft's own saved .npy arrays (owner-only folder) with allow_pickle off",
     ("tui/app.py", "webbrowser.open"): "opens an item's link on a key press, only when it starts with http:// or https://",
 }
