@@ -43,6 +43,7 @@ class ImportReport:
     added: int = 0
     updated: int = 0
     unchanged: int = 0
+    skipped: int = 0  # entries left out by design (Skipped.expected), not problems
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -66,6 +67,7 @@ class ImportReport:
             "added": self.added,
             "updated": self.updated,
             "unchanged": self.unchanged,
+            "skipped": self.skipped,
             "problems": self.problems,
         }
 
@@ -158,7 +160,9 @@ class Library:
     @staticmethod
     def _records(path: Path, as_format: str | None, report: ImportReport) -> Iterator[Record]:
         for entry in sources.read(path, as_format):
-            if isinstance(entry, Skipped):
+            if isinstance(entry, Skipped) and entry.expected:
+                report.skipped += 1
+            elif isinstance(entry, Skipped):
                 report.problems.append(str(entry))
             else:
                 yield entry

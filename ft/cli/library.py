@@ -50,7 +50,8 @@ def add(
             render.err.print(f"[red]✗[/] {render.escape(problem)}")
         render.out.print(
             f"{report.added} added, {report.updated} updated, {report.unchanged} unchanged "
-            f"from {report.files} files" + (f"; {len(report.problems)} problems" if report.problems else "")
+            f"from {report.files} files" + (f"; {report.skipped} skipped" if report.skipped else "")
+            + (f"; {len(report.problems)} problems" if report.problems else "")
         )
     if report.status == "partial":
         raise typer.Exit(EXIT_PARTIAL)
