@@ -18,12 +18,17 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+import charset_normalizer
+
 from ft.errors import FormatError
 
 __all__ = ["JSON_ERRORS", "Input", "digest", "first_line", "json_problem", "json_value", "load_json", "map_strings",
            "paragraphs", "printable", "slug"]
 
 HEAD_BYTES = 64 * 1024
+# Byte-order marks, longest first: UTF-32's little-endian mark begins with UTF-16's.
+_BOMS = ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"), (b"\xef\xbb\xbf", "utf-8"),
+         (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
 
 
 @dataclass
@@ -42,30 +47,46 @@ class Input:
             return f.read(HEAD_BYTES)
 
     @cached_property
-    def is_text(self) -> bool:
-        """True when the head decodes as UTF-8 and holds no NUL byte."""
+    def encoding(self) -> str | None:
+        """The text encoding of the file, or ``None`` when it is binary.
+
+        A byte-order mark decides first (UTF-16 subtitles from Windows tools carry one, and
+        their NUL bytes would otherwise read as binary), then UTF-8, then charset detection
+        (charset-normalizer) for the legacy code pages old tools still write, Windows-1252 most.
+        """
+        for bom, codec in _BOMS:
+            if self.head.startswith(bom):
+                return codec
         if b"\x00" in self.head:
-            return False
+            return None
         try:
             self.head.decode("utf-8")
         except UnicodeDecodeError as exc:
             # A multi-byte character cut by the head's end is still text.
-            return exc.start >= len(self.head) - 3 and len(self.head) == HEAD_BYTES
-        return True
+            if exc.start >= len(self.head) - 3 and len(self.head) == HEAD_BYTES:
+                return "utf-8"
+            guess = charset_normalizer.from_bytes(self.head).best()
+            return guess.encoding if guess is not None else None
+        return "utf-8"
+
+    @cached_property
+    def is_text(self) -> bool:
+        """True when the head decodes as text in an encoding ft recognises."""
+        return self.encoding is not None
 
     @cached_property
     def head_text(self) -> str:
-        return self.head.decode("utf-8", errors="ignore").lstrip("\ufeff") if self.is_text else ""
+        return self.head.decode(self.encoding, errors="ignore").lstrip("\ufeff") if self.encoding else ""
 
     @cached_property
     def text(self) -> str:
-        """The whole file as text; a ``FormatError`` if it is not UTF-8 text."""
-        if not self.is_text:
+        """The whole file as text; a ``FormatError`` if it is not text in its detected encoding."""
+        if self.encoding is None:
             raise FormatError(str(self.path), "not a text file (binary content)")
         try:
-            return self.data.decode("utf-8").lstrip("\ufeff").replace("\r\n", "\n")
+            return self.data.decode(self.encoding).lstrip("\ufeff").replace("\r\n", "\n")
         except UnicodeDecodeError as exc:
-            raise FormatError(str(self.path), f"not UTF-8 text (bad byte at offset {exc.start})") from exc
+            raise FormatError(str(self.path), f"not {self.encoding} text (bad byte at offset {exc.start})") from exc
 
     @property
     def name(self) -> str:
