@@ -29,6 +29,7 @@ HEAD_BYTES = 64 * 1024
 # Byte-order marks, longest first: UTF-32's little-endian mark begins with UTF-16's.
 _BOMS = ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"), (b"\xef\xbb\xbf", "utf-8"),
          (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
+_CP1252_MARGIN = 0.1  # how much more "chaos" (charset-normalizer's mess ratio) Windows-1252 may show and still win
 
 
 @dataclass
@@ -65,8 +66,7 @@ class Input:
             # A multi-byte character cut by the head's end is still text.
             if exc.start >= len(self.head) - 3 and len(self.head) == HEAD_BYTES:
                 return "utf-8"
-            guess = charset_normalizer.from_bytes(self.head).best()
-            return guess.encoding if guess is not None else None
+            return _legacy_encoding(self.head)
         return "utf-8"
 
     @cached_property
@@ -102,6 +102,21 @@ class Input:
         """The file's modification time, as the best guess of when it was saved."""
         stamp = datetime.fromtimestamp(self.path.stat().st_mtime, UTC)
         return stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _legacy_encoding(data: bytes) -> str | None:
+    """The code page charset-normalizer finds for text that is not UTF-8, ``None`` for binary.
+
+    Windows-1252 wins when it reads about as cleanly as the best guess: it is what most
+    legacy Western text is, and on a few lines of French the detector cannot tell it from
+    the Baltic or Central European pages (it picked cp1257 for "crème brûlée").
+    """
+    matches = charset_normalizer.from_bytes(data)
+    best = matches.best()
+    if best is None:
+        return None
+    western = next((m for m in matches if m.encoding == "cp1252"), None)
+    return "cp1252" if western is not None and western.chaos <= best.chaos + _CP1252_MARGIN else best.encoding
 
 
 def first_line(text: str, limit: int = 120) -> str:
