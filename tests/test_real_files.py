@@ -8,6 +8,7 @@ related ids, merged tweet exports, caption markup, and the smaller ones.
 
 from __future__ import annotations
 
+import importlib.metadata
 import io
 import json
 import logging
@@ -245,6 +246,8 @@ def test_pdf_ligatures_and_line_end_hyphens_do_not_break_search(lib, tmp_path):
 
 
 def test_aes_encrypted_pdf_with_an_empty_password_is_read(tmp_path):
+    # pypdf needs cryptography for AES: ft depends on pypdf's crypto extra, which brings it.
+    assert any(req.replace(" ", "").startswith("pypdf[crypto]") for req in importlib.metadata.requires("ft"))
     plain = FPDF()
     plain.add_page()
     plain.set_font("Helvetica", size=11)
