@@ -35,7 +35,7 @@ def parse(inp: Input) -> Iterator[Record | Skipped]:
     if isinstance(data, dict) and isinstance(data.get("messages"), list):
         yield from _chat(data, inp.name)
         return
-    chats = _chat_lists(data)
+    chats = _chat_lists(data, inp.name)
     if chats is None:
         yield Skipped(inp.name, 'no "messages" list and no "chats" list: not a Telegram Desktop export')
         return
@@ -46,7 +46,7 @@ def parse(inp: Input) -> Iterator[Record | Skipped]:
             yield Skipped(where, 'not a chat (no "messages" list)')
 
 
-def _chat_lists(data: Any) -> list[tuple[str, Any]] | None:
+def _chat_lists(data: Any, name: str) -> list[tuple[str, Any]] | None:
     """(where, chat) for every chat of a full export; ``None`` if ``data`` is not one."""
     if not isinstance(data, dict):
         return None
@@ -54,7 +54,7 @@ def _chat_lists(data: Any) -> list[tuple[str, Any]] | None:
     for key in ("chats", "left_chats"):
         section = data.get(key)
         if isinstance(section, dict) and isinstance(section.get("list"), list):
-            found = (found or []) + [(f"{key}.list[{n}]", chat) for n, chat in enumerate(section["list"])]
+            found = (found or []) + [(f"{name}:{key}.list[{n}]", chat) for n, chat in enumerate(section["list"])]
     return found
 
 
