@@ -367,12 +367,16 @@ OPML = """<?xml version="1.0"?><opml version="2.0"><head><title>Subscriptions</t
   <outline type="rss" text="Kernel Notes" xmlUrl="kernels.example/feed.xml" category="/gpu,performance"/>
 </outline>
 <outline type="rss" text="Top level" xmlUrl="https://top.example/rss"/>
+<outline type="rss" text="Port" xmlUrl="feeds.example:8080/rss"/>
+<outline type="rss" text="Script" xmlUrl="javascript:alert(1)"/>
 </body></opml>"""
 
 
 def test_opml_feeds_without_a_scheme_are_https_and_keep_categories(tmp_path):
-    kernels, top = records(write(tmp_path, "subs.opml", OPML))
-    assert kernels.url == "https://kernels.example/feed.xml"
+    entries = list(sources.read(write(tmp_path, "subs.opml", OPML)))
+    kernels, top, port, script = entries
+    assert kernels.url == "https://kernels.example/feed.xml" and port.url == "https://feeds.example:8080/rss"
+    assert isinstance(script, Skipped) and not script.expected and "not http(s)" in script.why
     assert kernels.meta["categories"] == ["Tech", "gpu", "performance"]
     assert "categories" not in top.meta
 

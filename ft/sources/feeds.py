@@ -18,7 +18,7 @@ from lxml.etree import ParserError
 from lxml.html import fragment_fromstring
 
 from ft.errors import FormatError
-from ft.urls import arxiv_id
+from ft.urls import arxiv_id, canonical_url
 from index.records import Record
 
 from .base import Input
@@ -71,7 +71,7 @@ def _records(parsed: feedparser.FeedParserDict, feed: str, title: str | None) ->
             records.append(_paper(entry, paper, text))
             continue
         records.append(Record("feed", str(entry_id), text or entry.get("title", ""), title=entry.get("title") or link,
-                              kind="post", url=link or None, author=entry.get("author"), created_at=_when(entry),
+                              kind="post", url=canonical_url(link) if link else None, author=entry.get("author"), created_at=_when(entry),
                               meta={"feed": feed, "feed_title": parsed.feed.get("title") or title}))
     return records
 

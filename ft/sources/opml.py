@@ -7,6 +7,7 @@ written without a scheme (``example.org/feed.xml``, as some readers export) is t
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 
@@ -16,6 +17,7 @@ from index.records import Record, Skipped
 from .base import Input
 
 NAME = "opml"
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:(?!\d)")  # "javascript:" is one; "host:8080/feed" is not
 _MAX_FOLDERS = 10  # readers nest folders a level or two; a hostile file nests thousands deep
 
 
@@ -33,7 +35,7 @@ def parse(inp: Input) -> Iterator[Record | Skipped]:
         url = (outline.get("xmlUrl") or "").strip()
         if not url:
             continue
-        if "://" not in url:
+        if not _SCHEME.match(url):
             url = f"https://{url.lstrip('/')}"
         if not url.startswith(("http://", "https://")):
             yield Skipped(f"{inp.name}:outline {n + 1}", f"feed URL is not http(s): {url[:60]!r}")
