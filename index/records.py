@@ -87,8 +87,6 @@ _MERGED = ("title", "text", "kind", "url", "author", "created_at", "saved_at")
 
 def merged(record: Record, stored: dict[str, Any]) -> Record:
     """``record`` over the ``stored`` item's fields: the newest non-empty value of each wins."""
-    if not record.merge:
-        return record
     fields = {name: getattr(record, name) or stored.get(name) for name in _MERGED}
     meta = {**(stored.get("meta") or {}), **{k: v for k, v in record.meta.items() if v not in (None, "", [], {})}}
     return Record(record.source, record.source_id, **fields, meta=meta, links=record.links, merge=True)

@@ -22,9 +22,9 @@ from index.records import Link, Record, Skipped
 from .base import JSON_ERRORS, Input, first_line, load_json
 
 WEB_EXPORTER = "twitter-web-exporter"
-_ID_IN_META = {"quotes": "quoted_id", "retweets": "retweeted_id"}  # where a related tweet's bare id is kept
 BIRD = "bird"
 FIELDTHEORY = "fieldtheory"
+_ID_IN_META = {"quotes": "quoted_id", "retweets": "retweeted_id"}  # where a related tweet's bare id is kept
 
 
 def _first_object(inp: Input) -> dict | None:
