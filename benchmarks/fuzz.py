@@ -57,7 +57,7 @@ from hypothesis import strategies as st
 
 from ft import sources
 from ft.core.errors import FtError, SourceError
-from ft.sync.feeds import parse_feed
+from ft.sources.feeds import parse_feed
 from index.records import Record, Skipped
 from tests.documents import NETSCAPE, RSS, TELEGRAM
 
@@ -396,9 +396,15 @@ def _telegram_export() -> st.SearchStrategy[dict]:
     entity = shaped_object({"type": st.sampled_from(["bold", "link", "text_link", "mention"]), "text": TEXT, "href": URLS})
     text = TEXT | st.lists(TEXT | entity, max_size=5)
     message = shaped_object({"id": st.integers(0, 10**6), "type": st.sampled_from(["message", "service"]), "date": DATES,
-                             "text": text, "from": LINE, "action": LINE})
-    return st.fixed_dictionaries({"type": st.just("public_channel")}, optional={"name": LINE | JSON_ANY, "id": SCALARS}).flatmap(
+                             "date_unixtime": st.integers(-2**63, 2**63).map(str) | SCALARS, "text": text, "from": LINE,
+                             "from_id": LINE, "action": LINE})
+    chat = st.fixed_dictionaries({"type": st.just("public_channel")}, optional={"name": LINE | JSON_ANY, "id": SCALARS}).flatmap(
         lambda head: st.lists(message | JSON_ANY, max_size=6).map(lambda messages: {**head, "messages": messages}))
+    # The full data export: every chat under chats.list (and left_chats.list).
+    full = st.tuples(st.lists(chat | JSON_ANY, max_size=3), st.lists(chat, max_size=2)).map(lambda lists: {
+        "about": "Here is the data you requested.", "personal_information": {"user_id": 1},
+        "chats": {"about": "", "list": lists[0]}, "left_chats": {"about": "", "list": lists[1]}})
+    return chat | full
 
 
 def _chrome_tree() -> st.SearchStrategy[dict]:
@@ -552,7 +558,9 @@ def caption_file(draw: Draw, kind: str) -> bytes:
         index = f"{number}\n" if kind == "srt" or draw(st.booleans()) else ""
         lines = "\n".join(draw(st.lists(CUE_TEXT, min_size=0, max_size=3)))
         blocks.append(f"{index}{draw(TIMING)}\n{lines}")
-    return (draw(st.sampled_from(["\n\n", "\r\n\r\n", "\n"])).join(blocks) + "\n").encode()
+    text = draw(st.sampled_from(["\n\n", "\r\n\r\n", "\n"])).join(blocks) + "\n"
+    # Subtitle tools on Windows write UTF-16 with a byte-order mark, or Windows-1252.
+    return text.encode(draw(st.sampled_from(["utf-8", "utf-8", "utf-16", "utf-8-sig", "cp1252"])), errors="replace")
 
 
 @st.composite
@@ -821,7 +829,10 @@ def targets() -> tuple[Target, ...]:
         Target("firefox-places", ".sqlite", (_places_seed(),), places_file()),
         Target("chrome-bookmarks", "", (_json(CHROME),), json_document(_chrome_tree())),
         Target("netscape-bookmarks", ".html", (NETSCAPE.encode(),), netscape_page()),
-        Target("telegram-export", ".json", (_json(TELEGRAM_EXPORT),), json_document(_telegram_export())),
+        Target("telegram-export", ".json", (_json(TELEGRAM_EXPORT), _json({"about": "", "personal_information": {},
+                                                                            "chats": {"list": [TELEGRAM_EXPORT]}})),
+               json_document(_telegram_export())),
+        Target("rss", ".xml", (RSS.encode(), ATOM.encode()), feed_document()),
         Target("opml", ".opml", (OPML.encode(),), opml_document()),
         Target("twitter-web-exporter", ".json", (_json([TWEET, BIRD]),), json_document(web)),
         Target("bird", ".json", (_json({"tweets": [BIRD], "nextCursor": None}),),

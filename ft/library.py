@@ -155,7 +155,9 @@ class Library:
     @staticmethod
     def _records(path: Path, as_format: str | None, report: Report) -> Iterator[Record]:
         for entry in sources.read(path, as_format):
-            if isinstance(entry, Skipped):
+            if isinstance(entry, Skipped) and entry.expected:
+                report.skipped += 1
+            elif isinstance(entry, Skipped):
                 report.problems.append(str(entry))
             else:
                 yield entry

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Record", "Link", "Skipped"]
+__all__ = ["Record", "Link", "Skipped", "merged"]
 
 # C0 and C1 control characters other than tab and newline: content is untrusted, and an
 # escape sequence in a title would reach the terminal (retitle it, write the clipboard).
@@ -43,7 +43,10 @@ class Record:
     """One item as a source sees it, before it has a library id.
 
     ``(source, source_id)`` is the item's identity: importing a record with the
-    same identity again updates that item instead of adding a new one.
+    same identity again updates that item instead of adding a new one. With
+    ``merge`` set (one thing exported by several tools, each with different
+    fields), the update is field by field: a field the record leaves empty keeps
+    the stored value, and so does each meta key it leaves out or empty.
     """
 
     source: str
@@ -57,6 +60,7 @@ class Record:
     saved_at: str | None = None
     meta: dict[str, Any] = field(default_factory=dict)
     links: list[Link] = field(default_factory=list)
+    merge: bool = False
 
     def __post_init__(self) -> None:
         self.text, self.title = clean(self.text), clean(self.title)
@@ -78,12 +82,28 @@ class Record:
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:32]
 
 
+_MERGED = ("title", "text", "kind", "url", "author", "created_at", "saved_at")
+
+
+def merged(record: Record, stored: dict[str, Any]) -> Record:
+    """``record`` over the ``stored`` item's fields: the newest non-empty value of each wins."""
+    fields = {name: getattr(record, name) or stored.get(name) for name in _MERGED}
+    meta = {**(stored.get("meta") or {}), **{k: v for k, v in record.meta.items() if v not in (None, "", [], {})}}
+    return Record(record.source, record.source_id, **fields, meta=meta, links=record.links, merge=True)
+
+
 @dataclass
 class Skipped:
-    """A part of an input that could not be imported, with the reason in one line."""
+    """A part of an input that could not be imported, with the reason in one line.
+
+    ``expected`` marks a part that is left out by design, not because anything is wrong
+    (a browser's ``place:`` query or ``file://`` link among its bookmarks): it is counted
+    as skipped, and does not make the import partial.
+    """
 
     where: str
     why: str
+    expected: bool = False
 
     def __str__(self) -> str:
         return f"{self.where}: {self.why}"

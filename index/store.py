@@ -19,7 +19,7 @@ from typing import Any
 import sqlite_utils
 
 from ft.core.dates import now_iso
-from .records import Record
+from .records import Record, merged
 
 from .db import atomic
 from .items import Filters, Item, item_from_row
@@ -78,8 +78,10 @@ def _upsert_batch(db: sqlite_utils.Database, batch: list[Record]) -> UpsertResul
     existing = _existing(db, list(unique))
     ids: dict[tuple[str, str], int] = {}
     for key, record in unique.items():
-        digest = record.content_hash
         found = existing.get(key)
+        if found is not None and record.merge:
+            record = merged(record, _stored_fields(db, found[0]))
+        digest = record.content_hash
         if found is None:
             twin = db.execute(
                 "SELECT id FROM items WHERE source = ? AND content_hash = ?",
@@ -119,6 +121,13 @@ def _existing(db: sqlite_utils.Database, keys: list[tuple[str, str]]) -> dict[tu
         for item_id, source_id, digest in rows:
             found[(source, source_id)] = (item_id, digest)
     return found
+
+
+def _stored_fields(db: sqlite_utils.Database, item_id: int) -> dict[str, Any]:
+    """The stored item's fields, meta parsed, for merging a record into it."""
+    cursor = db.execute(f"SELECT {_ITEM_COLUMNS} FROM items WHERE id = ?", (item_id,))
+    row = dict(zip([d[0] for d in cursor.description], cursor.fetchone()))
+    return {**row, "meta": json.loads(row["meta"] or "{}")}
 
 
 def _values(record: Record, digest: str, synced: str) -> tuple[Any, ...]:

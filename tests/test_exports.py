@@ -100,7 +100,8 @@ def test_chrome_bookmarks(tmp_path):
     assert sources.detect(Input(path)).name == "chrome-bookmarks"
     records, skipped = split(sources.read(path))
     (paper,) = records
-    assert paper.url == "https://arxiv.org/abs/2512.24601" and paper.meta["folder"] == "Bookmarks bar/papers"
+    assert paper.source_id == "https://arxiv.org/abs/2512.24601" and paper.meta["folder"] == "Bookmarks bar/papers"
+    assert paper.url == "https://arxiv.org/pdf/2512.24601v2?utm_source=x"  # shown as saved
     assert paper.saved_at.startswith("2024-")
     assert len(skipped) == 2 and "not a web bookmark" in skipped[0].why
 
@@ -110,8 +111,8 @@ def test_netscape_bookmarks_html(tmp_path):
     assert sources.detect(Input(path)).name == "netscape-bookmarks"
     records, skipped = split(sources.read(path))
     assert [r.title for r in records] == ["A post <on> caches", "a tweet"]
-    assert records[0].url == "https://example.org/post?id=3" and records[0].meta["folder"] == "Reading & papers"
-    assert records[1].url == "https://x.com/user/status/5"
+    assert records[0].source_id == "https://example.org/post?id=3" and records[0].meta["folder"] == "Reading & papers"
+    assert records[1].source_id == "https://x.com/user/status/5" and records[1].url == "https://twitter.com/user/status/5"
     assert len(skipped) == 1
 
 

@@ -226,7 +226,6 @@ def test_forced_format(tmp_path):
     [
         ("cut.json", '[{"title": "a", "text": "b"}, {"title": "c", "te', "invalid JSON: .* the file looks truncated"),
         ("blob.txt", bytes(range(256)) * 8, "not a text file"),
-        ("latin.txt", "caf\xe9 ".encode("latin-1") * 10, "not a text file"),
         ("fake.pdf", b"%PDF-1.7\n garbage that is not a pdf", "not a readable PDF|no extractable text|could not be read"),
         ("shape.json", '{"hello": 1}', "JSON is not a list of items"),
         ("empty.html", "<html><body></body></html>", "HTML page has no readable text"),

@@ -52,7 +52,8 @@ def add(
             render.err.print(f"[red]✗[/] {render.escape(problem)}")
         render.out.print(
             f"{report.added} added, {report.updated} updated, {report.unchanged} unchanged "
-            f"from {report.inputs} files" + (f"; {len(report.problems)} problems" if report.problems else "")
+            f"from {report.inputs} files" + (f"; {report.skipped} skipped" if report.skipped else "")
+            + (f"; {len(report.problems)} problems" if report.problems else "")
         )
     if report.status == "partial":
         raise typer.Exit(EXIT_PARTIAL)

@@ -16,7 +16,8 @@ from pathlib import Path
 from ft.core.errors import FormatError, FtError, SourceError
 from index.records import Record, Skipped
 
-from . import blog, browser_bookmarks, captions, ft_json, html, opml, pdf, telegram, telegram_export, text, tweets, x_exports
+from . import (blog, browser_bookmarks, captions, feeds, ft_json, html, opml, pdf, telegram, telegram_export, text, tweets,
+               x_exports)
 from .base import Input
 
 __all__ = ["FORMATS", "Format", "detect", "expand", "format_names", "read"]
@@ -38,6 +39,7 @@ FORMATS: list[Format] = [
     Format(browser_bookmarks.CHROME, browser_bookmarks.sniff_chrome, browser_bookmarks.parse_chrome, "Chrome/Chromium/Brave Bookmarks"),
     Format(browser_bookmarks.NETSCAPE, browser_bookmarks.sniff_netscape, browser_bookmarks.parse_netscape, "Netscape bookmarks HTML"),
     Format(telegram_export.NAME, telegram_export.sniff, telegram_export.parse, "Telegram Desktop export (result.json)"),
+    Format(feeds.NAME, feeds.sniff, feeds.parse, "RSS or Atom feed file (an arXiv API answer too)"),
     Format(opml.NAME, opml.sniff, opml.parse, "OPML feed list (feeds to follow)"),
     Format(x_exports.WEB_EXPORTER, x_exports.sniff_web_exporter, x_exports.parse_web_exporter, "twitter-web-exporter JSON"),
     Format(x_exports.BIRD, x_exports.sniff_bird, x_exports.parse_bird, "bird CLI bookmarks JSON"),

@@ -18,6 +18,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+import charset_normalizer
+
 from ft.core.dates import iso
 from ft.core.errors import FormatError
 
@@ -25,6 +27,10 @@ __all__ = ["JSON_ERRORS", "Input", "digest", "first_line", "json_problem", "json
            "paragraphs", "printable", "slug"]
 
 HEAD_BYTES = 64 * 1024
+# Byte-order marks, longest first: UTF-32's little-endian mark begins with UTF-16's.
+_BOMS = ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"), (b"\xef\xbb\xbf", "utf-8"),
+         (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
+_CP1252_MARGIN = 0.1  # how much more "chaos" (charset-normalizer's mess ratio) Windows-1252 may show and still win
 
 
 @dataclass
@@ -43,30 +49,45 @@ class Input:
             return f.read(HEAD_BYTES)
 
     @cached_property
-    def is_text(self) -> bool:
-        """True when the head decodes as UTF-8 and holds no NUL byte."""
+    def encoding(self) -> str | None:
+        """The text encoding of the file, or ``None`` when it is binary.
+
+        A byte-order mark decides first (UTF-16 subtitles from Windows tools carry one, and
+        their NUL bytes would otherwise read as binary), then UTF-8, then charset detection
+        (charset-normalizer) for the legacy code pages old tools still write, Windows-1252 most.
+        """
+        for bom, codec in _BOMS:
+            if self.head.startswith(bom):
+                return codec
         if b"\x00" in self.head:
-            return False
+            return None
         try:
             self.head.decode("utf-8")
         except UnicodeDecodeError as exc:
             # A multi-byte character cut by the head's end is still text.
-            return exc.start >= len(self.head) - 3 and len(self.head) == HEAD_BYTES
-        return True
+            if exc.start >= len(self.head) - 3 and len(self.head) == HEAD_BYTES:
+                return "utf-8"
+            return _legacy_encoding(self.head)
+        return "utf-8"
+
+    @cached_property
+    def is_text(self) -> bool:
+        """True when the head decodes as text in an encoding ft recognises."""
+        return self.encoding is not None
 
     @cached_property
     def head_text(self) -> str:
-        return self.head.decode("utf-8", errors="ignore").lstrip("\ufeff") if self.is_text else ""
+        return self.head.decode(self.encoding, errors="ignore").lstrip("\ufeff") if self.encoding else ""
 
     @cached_property
     def text(self) -> str:
-        """The whole file as text; a ``FormatError`` if it is not UTF-8 text."""
-        if not self.is_text:
+        """The whole file as text; a ``FormatError`` if it is not text in its detected encoding."""
+        if self.encoding is None:
             raise FormatError(str(self.path), "not a text file (binary content)")
         try:
-            return self.data.decode("utf-8").lstrip("\ufeff").replace("\r\n", "\n")
+            return self.data.decode(self.encoding).lstrip("\ufeff").replace("\r\n", "\n")
         except UnicodeDecodeError as exc:
-            raise FormatError(str(self.path), f"not UTF-8 text (bad byte at offset {exc.start})") from exc
+            raise FormatError(str(self.path), f"not {self.encoding} text (bad byte at offset {exc.start})") from exc
 
     @property
     def name(self) -> str:
@@ -81,6 +102,21 @@ class Input:
     def saved_at(self) -> str:
         """The file's modification time, as the best guess of when it was saved."""
         return iso(datetime.fromtimestamp(self.path.stat().st_mtime, UTC))
+
+
+def _legacy_encoding(data: bytes) -> str | None:
+    """The code page charset-normalizer finds for text that is not UTF-8, ``None`` for binary.
+
+    Windows-1252 wins when it reads about as cleanly as the best guess: it is what most
+    legacy Western text is, and on a few lines of French the detector cannot tell it from
+    the Baltic or Central European pages (it picked cp1257 for "crème brûlée").
+    """
+    matches = charset_normalizer.from_bytes(data)
+    best = matches.best()
+    if best is None:
+        return None
+    western = next((m for m in matches if m.encoding == "cp1252"), None)
+    return "cp1252" if western is not None and western.chaos <= best.chaos + _CP1252_MARGIN else best.encoding
 
 
 def first_line(text: str, limit: int = 120) -> str:

@@ -2,8 +2,11 @@
 and the Netscape bookmarks HTML every browser exports.
 
 One item per bookmarked http(s) URL, keyed by its canonical URL (so the same
-page bookmarked in two browsers is one item), titled by the bookmark's name,
-with its folder path in meta. The page itself is not fetched here.
+page bookmarked in two browsers is one item) but showing the URL as saved,
+titled by the bookmark's name, with its folder path, tags and description in
+meta. Entries that are not web pages (``place:`` queries, ``file://``,
+``javascript:``, ``apt:`` links) are skipped by design, not reported as
+problems. The page itself is not fetched here.
 """
 
 from __future__ import annotations
@@ -30,13 +33,19 @@ def _iso(moment: datetime | None) -> str | None:
     return iso(moment) if moment else None
 
 
-def _bookmark(where: str, url: object, title: object, folder: list[str], added: datetime | None) -> Record | Skipped:
-    if not isinstance(url, str) or not url.startswith(("http://", "https://")):
-        return Skipped(where, f"not a web bookmark ({str(url)[:60]!r})")
-    name = title if isinstance(title, str) and title.strip() else url
-    canonical = canonical_url(url)
-    return Record("bookmarks", canonical, f"{name}\n{url}", title=name.strip(), kind="link", url=canonical,
-                  saved_at=_iso(added), meta={"folder": "/".join(folder), "url": url})
+def _bookmark(where: str, url: object, title: object, folder: list[str], added: datetime | None,
+              tags: list[str] | None = None, description: str | None = None) -> Record | Skipped:
+    if not isinstance(url, str) or not url.strip():
+        return Skipped(where, "bookmark has no URL")
+    if not url.startswith(("http://", "https://")):
+        return Skipped(where, f"not a web bookmark ({printable(url[:60])})", expected=True)
+    name = title.strip() if isinstance(title, str) and title.strip() else url
+    tags = sorted({t.strip() for t in tags or [] if t.strip()})
+    description = (description or "").strip()
+    text = "\n".join(part for part in (name, url, description, ", ".join(tags)) if part)
+    return Record("bookmarks", canonical_url(url), text, title=name, kind="link", url=url, saved_at=_iso(added),
+                  meta={"folder": "/".join(folder), "url": url, **({"tags": tags} if tags else {}),
+                        **({"description": description} if description else {})})
 
 
 # -- Chrome ---------------------------------------------------------------------------
@@ -87,20 +96,32 @@ def sniff_firefox(inp: Input) -> bool:
 
 
 def parse_firefox(inp: Input) -> Iterator[Record | Skipped]:
-    """Opened read-only and immutable: works while Firefox holds the file open."""
+    """Opened read-only and immutable: works while Firefox holds the file open.
+
+    Firefox files each tag as a folder under the "tags" root holding an untitled row per
+    tagged page: those rows are tags of the page's bookmarks, not bookmarks of their own.
+    """
     uri = f"file:{inp.path.resolve()}?mode=ro&immutable=1"
     try:
         conn = sqlite3.connect(uri, uri=True)
         rows = conn.execute(
-            "SELECT b.id, p.url, b.title, b.dateAdded, b.parent FROM moz_bookmarks b JOIN moz_places p ON p.id = b.fk "
-            "WHERE b.type = 1"
+            "SELECT b.id, b.fk, p.url, b.title, b.dateAdded, b.parent FROM moz_bookmarks b "
+            "JOIN moz_places p ON p.id = b.fk WHERE b.type = 1"
         ).fetchall()
         folders = {i: (t or "", parent) for i, t, parent in conn.execute("SELECT id, title, parent FROM moz_bookmarks WHERE type = 2")}
+        tags_root = _tags_root(conn)
         conn.close()
     except sqlite3.DatabaseError as exc:
         yield Skipped(inp.name, f"not a readable Firefox places database ({printable(str(exc))})")  # may quote the damage
         return
-    for bookmark_id, url, title, added, parent in rows:
+    tag_of = {i: name for i, (name, parent) in folders.items() if tags_root is not None and parent == tags_root}
+    tags: dict[object, list[str]] = {}
+    for _, place, _, _, _, parent in rows:
+        if parent in tag_of:
+            tags.setdefault(place, []).append(str(tag_of[parent]))
+    for bookmark_id, place, url, title, added, parent in rows:
+        if parent in tag_of:
+            continue  # a tag, read above
         path, seen = [], set()
         while parent in folders and parent not in seen:
             seen.add(parent)
@@ -111,7 +132,21 @@ def parse_firefox(inp: Input) -> Iterator[Record | Skipped]:
             moment = datetime.fromtimestamp(added / 1_000_000, UTC) if isinstance(added, int) else None
         except (ValueError, OverflowError, OSError):  # a date past year 9999
             moment = None
-        yield _bookmark(f"{inp.name}:bookmark {bookmark_id!r}", url, title, path, moment)
+        yield _bookmark(f"{inp.name}:bookmark {bookmark_id!r}", url, title, path, moment, tags.get(place))
+
+
+def _tags_root(conn: sqlite3.Connection) -> object:
+    """The id of the "tags" root folder: by its fixed guid (Firefox 4 on), else from the
+    roots table older profiles have; ``None`` when the file has neither."""
+    for query in ("SELECT id FROM moz_bookmarks WHERE guid = 'tags________'",
+                  "SELECT folder_id FROM moz_bookmarks_roots WHERE root_name = 'tags'"):
+        try:
+            row = conn.execute(query).fetchone()
+        except sqlite3.OperationalError:  # no such column or table in this version
+            continue
+        if row:
+            return row[0]
+    return None
 
 
 # -- Netscape HTML ------------------------------------------------------------------------
@@ -122,7 +157,8 @@ def sniff_netscape(inp: Input) -> bool:
 
 
 class _Netscape(HTMLParser):
-    """Collects (href, title, add_date, folder path) from <DT><H3> folders and <DT><A> links."""
+    """Collects links (href, title, add_date, tags, description) with their folder path from
+    <DT><H3> folders, <DT><A> links and the <DD> description that may follow a link."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -130,18 +166,23 @@ class _Netscape(HTMLParser):
         self.pending_folder: str | None = None
         self.in_folder_title = False
         self.link: dict | None = None
+        self.described: dict | None = None  # the link whose <DD> text is being read
         self.found: list[tuple[dict, list[str]]] = []
 
     def handle_starttag(self, tag: str, attrs) -> None:
+        self.described = None  # a description runs to the next tag
         if tag == "h3":
             self.in_folder_title, self.pending_folder = True, ""
         elif tag == "dl" and self.pending_folder is not None:
             self.folders.append(self.pending_folder)
             self.pending_folder = None
         elif tag == "a":
-            self.link = {**dict(attrs), "title": ""}
+            self.link = {**dict(attrs), "title": "", "description": ""}
+        elif tag == "dd" and self.found:
+            self.described = self.found[-1][0]
 
     def handle_endtag(self, tag: str) -> None:
+        self.described = None
         if tag == "h3":
             self.in_folder_title = False
         elif tag == "dl" and self.folders:
@@ -155,6 +196,8 @@ class _Netscape(HTMLParser):
             self.pending_folder = (self.pending_folder or "") + data
         elif self.link is not None:
             self.link["title"] += data
+        elif self.described is not None:
+            self.described["description"] += data
 
 
 def parse_netscape(inp: Input) -> Iterator[Record | Skipped]:
@@ -170,6 +213,8 @@ def parse_netscape(inp: Input) -> Iterator[Record | Skipped]:
             added = datetime.fromtimestamp(int(link.get("add_date") or 0), UTC) if link.get("add_date") else None
         except (ValueError, OverflowError, OSError):
             added = None
-        yield _bookmark(f"{inp.name}:link {n + 1}", link.get("href"), link.get("title"), folders, added)
+        tags = (link.get("tags") or "").split(",")
+        yield _bookmark(f"{inp.name}:link {n + 1}", link.get("href"), link.get("title"), folders, added, tags,
+                        link["description"])
     if broken:
         yield broken

@@ -8,6 +8,7 @@ text reads, chunks and cites well.
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterator
 
@@ -20,9 +21,13 @@ VTT = "vtt"
 SRT = "srt"
 
 _TIMING = re.compile(r"^\s*(\d{1,2}:)?\d{1,2}:\d{2}([.,]\d{1,3})?\s*-->\s*(\d{1,2}:)?\d{1,2}:\d{2}([.,]\d{1,3})?")
-_SRT_START = re.compile(r"^\s*\d+\s*\n\s*\d{1,2}:\d{2}:\d{2}[,.]\d{1,3}\s*-->")
+# The cue number is optional: several subtitle tools write SRT without it.
+_SRT_START = re.compile(r"^\s*(\d+\s*\n)?\s*\d{1,2}:\d{2}:\d{2}[,.]\d{1,3}\s*-->")
 _STAMP = re.compile(r"^\s*\(?\d{1,2}:\d{2}(:\d{2})?\)?\s*$")
-_TAG = re.compile(r"<[^<>]*>")  # not <[^>]*>: a line of many "<" and no ">" would take quadratic time
+# Only the markup captions use: WebVTT's c, i, b, u, v, ruby, rt, lang and timestamp tags, SubRip's
+# font. A bare "<" is text ("2<3,5>1"). No unbounded "<...>" either: quadratic on many "<".
+_TAG = re.compile(r"</?(?:[cibuv]|ruby|rt|lang|font)\b[^<>]*>|<(?:\d{1,2}:)?\d{2}:\d{2}\.\d{3}>")
+_NOT_CUES = ("WEBVTT", "NOTE", "STYLE", "REGION")
 _YT_TITLE = re.compile(r"^(?P<id>[\w-]{6,20})\s+•\s+(?P<title>.+)$")
 _SENTENCE_END = re.compile(r"[.!?…][\"')\]]*$")
 
@@ -72,19 +77,8 @@ def parse_youtube(inp: Input) -> Iterator[Record]:
 
 
 def parse_cues(inp: Input) -> Iterator[Record]:
-    """WebVTT or SubRip: cue text without indices, timings, notes or markup."""
-    lines: list[str] = []
-    skipping = False  # inside a NOTE/STYLE/REGION block or the WEBVTT header
-    for raw in inp.text.splitlines():
-        line = raw.strip()
-        if not line:
-            skipping = False
-            continue
-        if line.startswith(("WEBVTT", "NOTE", "STYLE", "REGION")):
-            skipping = True
-        if skipping or _TIMING.match(line) or line.isdigit():
-            continue
-        lines.append(_TAG.sub("", line))
+    """WebVTT or SubRip: cue text without identifiers, numbers, timings, notes or markup."""
+    lines = [line for block in re.split(r"\n\s*\n", inp.text) for line in _cue_text(block.strip().splitlines())]
     text = join_captions(lines)
     yield Record(
         source="captions",
@@ -95,6 +89,16 @@ def parse_cues(inp: Input) -> Iterator[Record]:
         saved_at=inp.saved_at,
         meta={"file": inp.name},
     )
+
+
+def _cue_text(block: list[str]) -> list[str]:
+    """The text lines of one block: what follows its timing line (a cue's identifier or number
+    comes before it); a header, NOTE, STYLE or REGION block has none, nor has a lone number."""
+    if not block or block[0].startswith(_NOT_CUES):
+        return []
+    timing = next((i for i, line in enumerate(block) if _TIMING.match(line)), None)
+    body = block[timing + 1:] if timing is not None else [line for line in block if not line.strip().isdigit()]
+    return [html.unescape(_TAG.sub("", line.strip())) for line in body]
 
 
 def join_captions(lines: list[str]) -> str:

@@ -23,6 +23,8 @@ NAME = "html"
 
 _MARKERS = ("<!doctype html", "<html", "<head", "<body")
 _META_CHARS = 2_000  # the longest string metadata extraction sees: see _metadata
+# The link text themes put on an author's archive link, which trafilatura reads as the name.
+_AUTHOR_LINK = re.compile(r"^(?:view (?:all )?(?:posts|articles|stories) by|(?:all )?posts by|written by|by)\s+", re.I)
 _VALID_NAME = re.compile(r"[A-Za-z_][\w.-]*(:[A-Za-z_][\w.-]*)?")
 
 
@@ -45,11 +47,18 @@ def parse(inp: Input) -> Iterator[Record]:
         title=(meta.title if meta and meta.title else "") or first_line(text),
         text=text.strip(),
         url=url,
-        author=meta.author if meta and meta.author else None,
+        author=_author(meta.author) if meta and meta.author else None,
         created_at=meta.date if meta and meta.date else None,
         saved_at=inp.saved_at,
         meta={"file": inp.name, "site": meta.sitename if meta else None},
     )
+
+
+def _author(name: str) -> str | None:
+    """The author's names (trafilatura joins several with "; ") without an archive link's
+    wording ("View all posts by Jane Roe")."""
+    names = (_AUTHOR_LINK.sub("", part.strip()).strip() for part in name.split(";"))
+    return "; ".join(n for n in names if n) or None
 
 
 def _metadata(html: str) -> Document | None:

@@ -2,12 +2,19 @@
 
 pypdf is pure Python (no system library to install) and well kept; layout
 is lost but the words and their order, which search and models need, are not.
+Its crypto extra reads the AES-encrypted PDFs that open without a password.
+The text is NFKC-normalized, so the ligature glyphs of typeset papers ("ﬁ", "ﬄ") become
+letters that search finds, and words hyphenated at a line end are joined again. pypdf's
+warnings about damage it reads past are not the user's business: they are silenced.
 """
 
 from __future__ import annotations
 
 import io
+import logging
 import re
+import unicodedata
+import warnings
 from collections.abc import Iterator
 
 from pypdf import PdfReader
@@ -21,6 +28,9 @@ from .base import Input, first_line, printable
 NAME = "pdf"
 
 _ABSTRACT = re.compile(r"\babstract\b", re.IGNORECASE)
+# A lowercase word broken by a hyphen at a line end: "effi-\ncient" -> "efficient".
+_HYPHENATED = re.compile(r"(?<=[^\W\d_])-\n\s*(?=[^\W\d_A-Z])")
+logging.getLogger("pypdf").setLevel(logging.ERROR)
 
 
 def sniff(inp: Input) -> bool:
@@ -29,12 +39,9 @@ def sniff(inp: Input) -> bool:
 
 def parse(inp: Input) -> Iterator[Record]:
     try:
-        reader = PdfReader(io.BytesIO(inp.data))
-        if reader.is_encrypted:
-            reader.decrypt("")
-        pages = [page.extract_text() or "" for page in reader.pages]
-        info = reader.metadata or {}
-        created = _created(reader)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            pages, info, created = _read(inp.data)
     except Exception as exc:  # pypdf meets damaged files with any exception: NotImplementedError, RecursionError...
         raise FormatError(inp.name, f"not a readable PDF ({printable(str(exc))})") from exc
     text = "\n\n".join(p.strip() for p in pages if p.strip())
@@ -53,6 +60,20 @@ def parse(inp: Input) -> Iterator[Record]:
         saved_at=inp.saved_at,
         meta={"file": inp.name, "pages": len(pages)},
     )
+
+
+def _read(data: bytes) -> tuple[list[str], dict, str | None]:
+    """Each page's normalized text, the document info and its creation date."""
+    reader = PdfReader(io.BytesIO(data))
+    if reader.is_encrypted:
+        reader.decrypt("")
+    pages = [_normalized(page.extract_text() or "") for page in reader.pages]
+    return pages, reader.metadata or {}, _created(reader)
+
+
+def _normalized(text: str) -> str:
+    """Ligatures and other compatibility glyphs as plain letters; hyphenated line ends joined."""
+    return _HYPHENATED.sub("", unicodedata.normalize("NFKC", text))
 
 
 def _created(reader: PdfReader) -> str | None:

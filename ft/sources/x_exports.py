@@ -2,8 +2,11 @@
 CLI's JSON, and fieldtheory's ``bookmarks.jsonl``.
 
 Every tweet becomes an item keyed by its tweet id (``source="x"``), so the same
-tweet imported from two formats, or synced later, is one item. Quoted tweets
-become items of their own, linked from the bookmark with ``quotes``.
+tweet imported from two formats, or synced later, is one item, its fields merged
+(``Record.merge``: one export's view counts and another's likes both stay). Quoted
+and retweeted tweets become items of their own, linked from the bookmark with
+``quotes`` / ``retweets``; twitter-web-exporter gives them as bare id strings,
+kept in meta and linked when the library has that tweet.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from .base import JSON_ERRORS, Input, first_line, load_json
 WEB_EXPORTER = "twitter-web-exporter"
 BIRD = "bird"
 FIELDTHEORY = "fieldtheory"
+_ID_IN_META = {"quotes": "quoted_id", "retweets": "retweeted_id"}  # where a related tweet's bare id is kept
 
 
 def _first_object(inp: Input) -> dict | None:
@@ -89,22 +93,27 @@ def _entries(inp: Input) -> Iterator[tuple[str, Any]]:
 
 
 def _tweet(where: str, tweet_id: Any, text: Any, handle: Any, name: Any, created: Any, meta: dict,
-           quoted: dict | None, quoted_parse) -> list[Record | Skipped]:
+           related: dict[str, Any], related_parse) -> list[Record | Skipped]:
+    """The tweet, and the tweets it quotes or retweets (``related``: rel -> object or id string)."""
     if not tweet_id or not isinstance(text, str):
         return [Skipped(where, "a tweet needs an id and a text")]
     tweet_id = str(tweet_id)
     handle = str(handle) if handle else None
     out: list[Record | Skipped] = []
     links = []
-    if isinstance(quoted, dict):
-        inner = quoted_parse(f"{where}.quoted", quoted)
-        out.extend(inner)
-        records = [r for r in inner if isinstance(r, Record)]
-        if records:
-            links.append(Link("quotes", ("x", records[0].source_id)))
+    for rel, other in related.items():
+        if isinstance(other, dict):
+            inner = related_parse(f"{where}.{rel}", other)
+            out.extend(inner)
+            records = [r for r in inner if isinstance(r, Record)]
+            if records:
+                links.append(Link(rel, ("x", records[0].source_id)))
+        elif isinstance(other, (str, int)) and str(other).isdigit():
+            links.append(Link(rel, ("x", str(other))))
+            meta = {**meta, _ID_IN_META[rel]: str(other)}
     out.insert(0, Record("x", tweet_id, text, title=first_line(text), kind="post", url=tweet_url(handle, tweet_id),
                          author=handle, created_at=_when(created),
-                         meta={**meta, "author_name": name, "tweet_id": tweet_id}, links=links))
+                         meta={**meta, "author_name": name, "tweet_id": tweet_id}, links=links, merge=True))
     return out
 
 
@@ -117,7 +126,7 @@ def _web_exporter_one(where: str, r: Any) -> list[Record | Skipped]:
     meta["media"] = [{"type": m.get("type"), "url": m.get("original") or m.get("url"), "alt": m.get("ext_alt_text")}
                      for m in media if isinstance(m, dict)]
     return _tweet(where, r.get("id"), r.get("full_text"), r.get("screen_name"), r.get("name"), r.get("created_at"),
-                  meta, r.get("quoted_status"), _web_exporter_one)
+                  meta, {"quotes": r.get("quoted_status"), "retweets": r.get("retweeted_status")}, _web_exporter_one)
 
 
 def _bird_one(where: str, r: Any) -> list[Record | Skipped]:
@@ -128,7 +137,7 @@ def _bird_one(where: str, r: Any) -> list[Record | Skipped]:
             if r.get(k) is not None}
     meta["media"] = r.get("media") or []
     return _tweet(where, r.get("id"), r.get("text"), author.get("username"), author.get("name"), r.get("createdAt"),
-                  meta, r.get("quotedTweet"), _bird_one)
+                  meta, {"quotes": r.get("quotedTweet")}, _bird_one)
 
 
 def _fieldtheory_one(where: str, r: Any) -> list[Record | Skipped]:
@@ -140,7 +149,7 @@ def _fieldtheory_one(where: str, r: Any) -> list[Record | Skipped]:
     if isinstance(text, str) and r.get("articleText"):
         text = f"{text}\n\n{r['articleText']}"
     return _tweet(where, r.get("tweetId") or r.get("id"), text, r.get("authorHandle"), r.get("authorName"),
-                  r.get("postedAt"), meta, r.get("quotedTweet"), _fieldtheory_one)
+                  r.get("postedAt"), meta, {"quotes": r.get("quotedTweet")}, _fieldtheory_one)
 
 
 def _parse(inp: Input, one) -> Iterator[Record | Skipped]:
