@@ -99,4 +99,7 @@ def _text(entry: feedparser.FeedParserDict) -> str:
 
 def _when(entry: feedparser.FeedParserDict) -> str | None:
     parsed = entry.get("published_parsed") or entry.get("updated_parsed")
-    return iso(datetime(*parsed[:6], tzinfo=UTC)) if parsed else None
+    try:
+        return iso(datetime(*parsed[:6], tzinfo=UTC)) if parsed else None
+    except ValueError:  # a date feedparser parsed but no calendar has (year -1)
+        return None
