@@ -24,7 +24,7 @@ import numpy as np
 from index import Filters
 from index.fts import search as keyword_search
 
-from .recursive import Note, Reading, sentences
+from .recursive import Note, Reader, Reading, sentences
 from .terms import bm25, content_words
 
 __all__ = ["NOT_FOUND", "answer"]
@@ -54,8 +54,9 @@ class Candidate:
 
 def answer(lib, question: str, filters: Filters, passages: int = 2,
            progress: Callable[[int, int], None] | None = None,
-           on_sentence: Callable[[str, list[Note]], None] | None = None) -> Reading:
-    """The best cited passages answering ``question``, or ``NOT_FOUND``."""
+           on_sentence: Callable[[str, list[Note]], None] | None = None, rewrite_engine=None) -> Reading:
+    """The best cited passages answering ``question``, or ``NOT_FOUND``; with ``rewrite_engine``
+    each is condensed by the model (kept only when grounded, as in ``Reader.answer``)."""
     lib.embed(progress)  # only what is missing: nothing once the library is embedded
     vector = lib.embedder.embed([question])[0]
     hits = lib.vectors.search(vector, NEAREST_CHUNKS, _allowed(lib, filters))
@@ -68,13 +69,9 @@ def answer(lib, question: str, filters: Filters, passages: int = 2,
     best = _best(candidates, passages)
     if not best or best[0].meaning < SUPPORTING:
         return Reading([(NOT_FOUND, [])], chunks=len(chunk_ids))
-    out = []
-    for c in best:
-        note = Note(c.item_id, c.chunk, c.start, c.end, c.score, c.text)
-        out.append((c.text, [note]))
-        if on_sentence:
-            on_sentence(c.text, [note])
-    return Reading(out, chunks=len(chunk_ids))
+    reader = Reader(lib, rewrite_engine=rewrite_engine)
+    notes = [Note(c.item_id, c.chunk, c.start, c.end, c.score, c.text) for c in best]
+    return Reading(reader.answer(notes, in_source_order=False, on_sentence=on_sentence), reader.trace, len(chunk_ids))
 
 
 def _allowed(lib, filters: Filters) -> np.ndarray | None:

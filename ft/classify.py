@@ -41,6 +41,7 @@ from index.records import Skipped
 from index.store import now_iso
 
 from .errors import FtError, SourceError
+from .label_names import library_examples
 from .taxonomy import Taxonomy
 
 __all__ = ["Cascade", "ClassifyReport", "EvalReport", "classify_library", "evaluate", "set_label"]
@@ -206,14 +207,15 @@ class ClassifyReport:
 
 
 def _corrections(lib, taxonomy: Taxonomy) -> list[tuple[str, np.ndarray]]:
-    """The user's own labels in this taxonomy, as (label, item vector) examples."""
+    """The user's own labels in this taxonomy, as (label, item vector) examples; for labels given
+    by name alone, also the library items that self-training finds for them (``ft.label_names``)."""
     rows = lib.db.execute("SELECT item_id, label FROM labels WHERE taxonomy = ? AND method = 'user'", (taxonomy.name,))
     out = []
     for item_id, label in rows:
         vector = lib.vectors.item_vector(item_id)
         if vector is not None and label in taxonomy.names:
             out.append((label, vector))
-    return out
+    return out + library_examples(lib, taxonomy, lib.embedder.embed)
 
 
 def classify_library(lib, taxonomy: Taxonomy, engine_factory, force: bool = False, batch: int = 64,

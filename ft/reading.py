@@ -4,21 +4,14 @@ from __future__ import annotations
 
 import json
 
-import numpy as np
-
 from index.db import atomic
 from index.store import now_iso
 
+from .answer import NOT_FOUND, answer
 from .errors import FtError
 from .recursive import Reader, Reading
 
 __all__ = ["NOT_FOUND", "ask", "stored_summary", "summarize"]
-
-NOT_FOUND = "not found in your library"
-# Tuned on questions over the demo and sample library: the chunk nearest an answerable question
-# scored 0.44–0.74 (cosine), the nearest to questions the library cannot answer 0.12–0.25.
-ANSWERABLE = 0.33
-SUPPORTING = 0.25  # an answer sentence must be at least this close to the question
 
 
 def auto_length(chunks: int) -> int:
@@ -51,30 +44,8 @@ def stored_summary(lib, item_id: int) -> str | None:
     return row[0] if row else None
 
 
-def ask(lib, question: str, filters, sentences: int = 3, chunks: int = 16, rewrite_engine=None,
-        on_sentence=None) -> Reading:
-    """Retrieve the chunks nearest the question, read them recursively, answer with citations —
-    or say ``not found in your library`` when nothing read is close enough to answer."""
-    if not lib.has_vectors():
-        raise FtError("ask needs vectors: run `ft embed` first")
-    vector = lib.embedder.embed([question])[0]
-    where, params = filters.where()
-    allowed = None if where == "1" else np.array(
-        [r[0] for r in lib.db.execute(f"SELECT id FROM items WHERE {where}", params)], dtype=np.int64)
-    hits = lib.vectors.search(vector, chunks, allowed)
-    reader = Reader(lib, per_chunk=2, rewrite_engine=rewrite_engine)
-    if not hits or hits[0].score < ANSWERABLE:
-        return Reading([(NOT_FOUND, [])], reader.trace)
-    rows = lib.db.execute(
-        'SELECT c.item_id, c.seq, c.start, c."end", substr(i.text, c.start + 1, c."end" - c.start) FROM chunks c '
-        "JOIN items i ON i.id = c.item_id WHERE c.id IN (SELECT value FROM json_each(?)) ORDER BY c.item_id, c.seq",
-        (json.dumps([h.chunk_id for h in hits]),),
-    ).fetchall()
-    notes = reader.reduce(reader.map(rows, vector), sentences, vector)
-    texts = [n.text for n in notes]
-    similarity = lib.embedder.embed(texts) @ vector if texts else np.zeros(0)
-    ranked = sorted(((float(s), n) for n, s in zip(notes, similarity) if s >= SUPPORTING), key=lambda p: -p[0])
-    if not ranked:
-        return Reading([(NOT_FOUND, [])], reader.trace, len(rows))
-    answer = reader.answer([n for _, n in ranked], in_source_order=False, on_sentence=on_sentence)  # closest first
-    return Reading(answer, reader.trace, len(rows), reader.cached)
+def ask(lib, question: str, filters, sentences: int = 2, rewrite_engine=None, on_sentence=None,
+        progress=None) -> Reading:
+    """Answer from the library with the cited passages that answer (``ft.answer``: sentence-level
+    keywords and meaning fused, vectors built on demand), or ``not found in your library``."""
+    return answer(lib, question, filters, sentences, progress, on_sentence, rewrite_engine)

@@ -7,10 +7,11 @@ from typing import Annotated, Optional
 import typer
 
 from ft import reading
+from ft.chapters import LONG_ITEM_CHARS, summarize_item
 from ft.errors import FtError
 
 from . import render
-from .app import app, home, library
+from .app import app, home, library, progress
 from .models import ModelName
 from .options import Author, Json, Kind, Label, Since, Source, Until, make_filters
 
@@ -63,7 +64,10 @@ def summarize(
     length: Annotated[Optional[int], typer.Option("--length", min=1, max=60, help="Sentences [default: 5 to 30, by input length].")] = None,
     model: ModelName = None, rewrite: Rewrite = False, trace: Trace = False, as_json: Json = False,
 ) -> None:
-    """Summarize an item of any length, or a collection, with a citation on every sentence."""
+    """Summarize an item of any length, or a collection, with a citation on every sentence.
+
+    A long item (a transcript, a paper) becomes chapters in source order: a heading of its
+    distinctive terms, then the sentences that carry them; a key-terms line opens it."""
     filters = make_filters(source, author, label, kind, since, until)
     with library(ctx) as lib:
         if item_id is not None:
@@ -74,6 +78,10 @@ def summarize(
                 raise FtError("summarize an ID, or a collection chosen by --label, --source, --since…")
             ids, subject = [i.id for i in lib.items(filters, limit=None)], None
         style = "tldr" if tldr else "bullets" if bullets else "summary"
+        if item_id is not None and not (tldr or length or rewrite) and len(lib.get(item_id).text) >= LONG_ITEM_CHARS:
+            lib.embed()
+            _show(summarize_item(lib, item_id, on_sentence=_printer(as_json, bullets)), as_json, trace)
+            return
         result = reading.summarize(lib, ids, 3 if tldr else length, _engine(ctx, model, rewrite, "summarize"),
                                    subject, style, on_sentence=_printer(as_json, bullets))
     _show(result, as_json, trace)
@@ -96,6 +104,9 @@ def ask(
         except ValueError:
             raise FtError(f"--scope takes item ids separated by commas, not {scope!r}") from None
     with library(ctx) as lib:
-        result = reading.ask(lib, question, filters,
-                             rewrite_engine=_engine(ctx, model, rewrite, "ask"), on_sentence=_printer(as_json))
+        with progress(as_json) as bar:  # vectors are built on demand: right after `ft add`, this is the wait
+            task = bar.add_task("embedding", total=None)
+            result = reading.ask(lib, question, filters, rewrite_engine=_engine(ctx, model, rewrite, "ask"),
+                                 on_sentence=_printer(as_json),
+                                 progress=lambda done, total: bar.update(task, completed=done, total=total))
     _show(result, as_json, trace)
