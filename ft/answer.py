@@ -37,6 +37,7 @@ ANSWERABLE = 0.33      # the nearest chunk of an answerable question scores abov
 SUPPORTING = 0.25      # the answering sentence (with its window) is at least this close
 LEXICAL_WEIGHT = 0.5   # share of the fused score from BM25, the rest from meaning
 NEIGHBOUR_WEIGHT = 0.3  # share of a sentence's scores that comes from the sentences beside it
+RUNNER_UP = 0.85       # a second passage must score this share of the best
 
 
 @dataclass
@@ -139,11 +140,19 @@ def _window(scores: np.ndarray, candidates: list[Candidate]) -> np.ndarray:
 
 
 def _best(candidates: list[Candidate], passages: int) -> list[Candidate]:
-    """The top sentences, not two from the same spot; the best first."""
+    """The top sentences, each with the sentence after it (the answer often follows the sentence
+    that matches the question's words); a further passage only when it scores near the first."""
     chosen: list[Candidate] = []
-    for c in sorted(candidates, key=lambda c: -c.score):
-        if len(chosen) == passages:
+    ranked = sorted(range(len(candidates)), key=lambda i: -candidates[i].score)
+    top = candidates[ranked[0]].score if ranked else 0.0
+    for i in ranked:
+        c = candidates[i]
+        if len(chosen) >= 2 * passages or c.score < RUNNER_UP * top:
             break
-        if all(c.item_id != o.item_id or abs(c.start - o.start) > 400 for o in chosen):
-            chosen.append(c)
+        if any(c.item_id == o.item_id and abs(c.start - o.start) <= 400 for o in chosen):
+            continue
+        chosen.append(c)
+        after = candidates[i + 1] if i + 1 < len(candidates) else None
+        if after and after.item_id == c.item_id and 0 <= after.start - c.end < 20:
+            chosen.append(after)
     return chosen
