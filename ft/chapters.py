@@ -24,6 +24,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from index.embed import chunk_items
+
 from .recursive import Note, Reading
 from .terms import content_words
 
@@ -31,9 +33,9 @@ __all__ = ["LONG_ITEM_CHARS", "chapters", "summarize_item", "units"]
 
 LONG_ITEM_CHARS = 8000  # shorter items read fine as a plain summary
 # Set on the dev half of demo/eval/checklist.jsonl.
-WORDS_PER_CHAPTER = 2500
-MAX_CHAPTERS = 16
-PER_CHAPTER = 3
+WORDS_PER_CHAPTER = 800
+MAX_CHAPTERS = 24
+PER_CHAPTER = 2
 HEADING_PHRASES = 3
 KEY_TERMS = 8
 MIN_WORDS, MAX_WORDS = 7, 60  # shorter units say little; longer pseudo-sentences read badly
@@ -67,6 +69,7 @@ def summarize_item(lib, item_id: int, on_sentence: Callable[[str, list[Note]], N
     weights = _distinctive(words, parts)
     headings = [_heading(lib, words, part, weight) for part, weight in zip(parts, weights)]
     emit("Key terms: " + ", ".join(list(dict.fromkeys(h[0] for h in headings if h))[:KEY_TERMS]), [])
+    chunk_items(lib.db, lib.embedder)  # chunk boundaries for the citations; no vectors are needed
     chunk_starts = [row[0] for row in lib.db.execute("SELECT start FROM chunks WHERE item_id = ? ORDER BY seq", (item_id,))]
     for part, weight, heading in zip(parts, weights, headings):
         emit("## " + " · ".join(heading), [])

@@ -99,7 +99,6 @@ def summary(
     cases = evaluate.load_cases(checklist, split)
     with library(ctx) as lib:
         lib.get(item_id)
-        lib.embed()
         started = time.perf_counter()
         text = summarize_item(lib, item_id).text
         figures = {**evaluate.summary_coverage(text, cases), "seconds": round(time.perf_counter() - started, 1)}

@@ -79,7 +79,6 @@ def summarize(
             ids, subject = [i.id for i in lib.items(filters, limit=None)], None
         style = "tldr" if tldr else "bullets" if bullets else "summary"
         if item_id is not None and not (tldr or length or rewrite) and len(lib.get(item_id).text) >= LONG_ITEM_CHARS:
-            lib.embed()
             _show(summarize_item(lib, item_id, on_sentence=_printer(as_json, bullets)), as_json, trace)
             return
         result = reading.summarize(lib, ids, 3 if tldr else length, _engine(ctx, model, rewrite, "summarize"),
