@@ -63,7 +63,7 @@ def summarize_item(lib, item_id: int, on_sentence: Callable[[str, list[Note]], N
 
     if not spans:
         return Reading([])
-    vectors = lib.embedder.embed([text[a:b] for a, b in spans])
+    vectors = lib.embedder.embed([" ".join(text[a:b].split()[:MAX_WORDS]) for a, b in spans])  # enough to place a unit
     parts = chapters(vectors, _word_count(text))
     words = [content_words(text[a:b]) for a, b in spans]
     weights = _distinctive(words, parts)
