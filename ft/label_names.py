@@ -21,9 +21,9 @@ __all__ = ["library_examples"]
 
 # Set on the dev half of demo/eval/labels.jsonl.
 SAMPLE = 4000       # items the label meanings are learnt from, evenly spread over the library
-ROUNDS = 4          # self-training rounds
+ROUNDS = 2          # self-training rounds
 SHARE = 0.5         # of the items a label wins, the most confident share become its examples
-NAME_WEIGHT = 2.0   # the name's weight against the mean of its examples
+NAME_WEIGHT = 0.5   # the name's weight against the mean of its examples
 
 
 def library_examples(lib, taxonomy: Taxonomy, embed: Callable[[Sequence[str]], np.ndarray]) -> list[tuple[str, np.ndarray]]:
