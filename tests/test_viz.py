@@ -30,7 +30,7 @@ def idea(demo_library, embedder, local_engine, tmp_path_factory):
 
 
 def test_map_data_has_every_item_and_named_clusters(idea):
-    assert len(idea.points) == 42 and len(idea.clusters) >= 3
+    assert len(idea.points) == 59 and len(idea.clusters) >= 3
     assert {p.cluster for p in idea.points} == {c["name"] for c in idea.clusters}
     assert all(c["name"] in c["description"].split(", ") for c in idea.clusters)
 

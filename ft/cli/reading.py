@@ -8,9 +8,10 @@ import typer
 
 from ft.core.errors import FtError
 from ft.tasks import reading
+from ft.tasks.chapters import LONG_ITEM_CHARS, summarize_item
 
 from . import render
-from .app import app, library
+from .app import app, library, progress
 from .models import ModelName
 from .options import Author, Json, Kind, Label, Since, Source, Until, make_filters
 
@@ -55,7 +56,10 @@ def summarize(
     length: Annotated[Optional[int], typer.Option("--length", min=1, max=60, help="Sentences [default: 5 to 30, by input length].")] = None,
     model: ModelName = None, rewrite: Rewrite = False, trace: Trace = False, as_json: Json = False,
 ) -> None:
-    """Summarize an item of any length, or a collection, with a citation on every sentence."""
+    """Summarize an item of any length, or a collection, with a citation on every sentence.
+
+    A long item (a transcript, a paper) becomes chapters in source order: a heading of its
+    distinctive terms, then the sentences that carry them; a key-terms line opens it."""
     filters = make_filters(source, author, label, kind, since, until)
     with library(ctx) as lib:
         if item_id is not None:
@@ -66,6 +70,9 @@ def summarize(
                 raise FtError("summarize an ID, or a collection chosen by --label, --source, --since…")
             ids, subject = [i.id for i in lib.items(filters, limit=None)], None
         style = "tldr" if tldr else "bullets" if bullets else "summary"
+        if item_id is not None and not (tldr or length or rewrite) and len(lib.get(item_id).text) >= LONG_ITEM_CHARS:
+            _show(summarize_item(lib, item_id, on_sentence=_printer(as_json, bullets)), as_json, trace)
+            return
         result = reading.summarize(lib, ids, 3 if tldr else length, lib.engine("summarize", model) if rewrite else None,
                                    subject, style, on_sentence=_printer(as_json, bullets))
     _show(result, as_json, trace)
@@ -88,6 +95,9 @@ def ask(
         except ValueError:
             raise FtError(f"--scope takes item ids separated by commas, not {scope!r}") from None
     with library(ctx) as lib:
-        result = reading.ask(lib, question, filters,
-                             rewrite_engine=lib.engine("ask", model) if rewrite else None, on_sentence=_printer(as_json))
+        with progress(as_json) as bar:  # vectors are built on demand: right after `ft add`, this is the wait
+            task = bar.add_task("embedding", total=None)
+            result = reading.ask(lib, question, filters, rewrite_engine=lib.engine("ask", model) if rewrite else None,
+                                 on_sentence=_printer(as_json),
+                                 progress=lambda done, total: bar.update(task, completed=done, total=total))
     _show(result, as_json, trace)

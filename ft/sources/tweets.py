@@ -1,7 +1,8 @@
 """A text dump of tweets (copied bookmarks): posts, mentions and t.co links, no separators.
 
-Without separators the boundaries between tweets cannot be recovered
-reliably, so the dump is one item; its links and mentions are kept in meta.
+``ft.segment`` finds where each post starts; every post is an item with its own links, mentions
+and line range, linked to the file's first post. Ids come from the file, the post's first line
+number and its text, so importing the same dump again changes nothing.
 """
 
 from __future__ import annotations
@@ -9,9 +10,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from index.records import Record
+from index.records import Link, Record
 
-from .base import Input, first_line
+from ft.segment import split_posts
+
+from .base import Input, digest, first_line
 
 NAME = "x-text"
 
@@ -30,17 +33,23 @@ def sniff(inp: Input) -> bool:
 
 
 def parse(inp: Input) -> Iterator[Record]:
-    text = inp.text.strip()
-    yield Record(
-        source="x",
-        source_id=inp.identity,
-        kind="post",
-        title=first_line(text),
-        text=text,
-        saved_at=inp.saved_at,
-        meta={
-            "file": inp.name,
-            "links": sorted(set(_TCO.findall(text))),
-            "mentions": sorted(set(_MENTION.findall(text))),
-        },
-    )
+    first = None
+    for position, post in enumerate(split_posts(inp.text)):
+        source_id = f"{inp.identity}#{post.start + 1}:{digest(post.text)[:10]}"
+        yield Record(
+            source="x",
+            source_id=source_id,
+            kind="post",
+            title=first_line(post.text),
+            text=post.text,
+            saved_at=inp.saved_at,
+            meta={
+                "file": inp.name,
+                "position": position,
+                "lines": [post.start + 1, post.end],
+                "links": sorted(set(_TCO.findall(post.text))),
+                "mentions": sorted(set(_MENTION.findall(post.text))),
+            },
+            links=[Link("same_file", ("x", first))] if first else [],
+        )
+        first = first or source_id

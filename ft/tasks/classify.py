@@ -43,6 +43,7 @@ from index.labels import set_user_label, store_label, unclassified, user_labels
 from index.records import Skipped
 from index.store import item_by_title, item_count
 
+from .label_names import library_examples
 from .taxonomy import Taxonomy
 
 if TYPE_CHECKING:
@@ -216,13 +217,14 @@ class ClassifyReport:
 
 
 def _corrections(lib: Library, taxonomy: Taxonomy) -> list[tuple[str, np.ndarray]]:
-    """The user's own labels in this taxonomy, as (label, item vector) examples."""
+    """The user's own labels in this taxonomy, as (label, item vector) examples; for labels given
+    by name alone, also the library items that self-training finds for them (``label_names``)."""
     out = []
     for item_id, label in user_labels(lib.db, taxonomy.name):
         vector = lib.vectors.item_vector(item_id)
         if vector is not None and label in taxonomy.names:
             out.append((label, vector))
-    return out
+    return out + library_examples(lib, taxonomy, lib.embedder.embed)
 
 
 def classify_library(lib: Library, taxonomy: Taxonomy, engine_factory, force: bool = False, batch: int = 64,

@@ -1,0 +1,85 @@
+"""Reading material ft was not tuned on: posts split out of text dumps, answers right after
+``ft add``, chapter summaries of long captions, labels from names alone, and ``ft eval``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import ft
+from ft.chapters import summarize_item, units
+from ft.evaluate import load_cases, segmentation
+from ft.label_names import library_examples
+from ft.segment import split_posts
+from ft.taxonomy import from_names
+from index import Record
+
+ROOT = Path(__file__).resolve().parents[1]
+DUMP = ROOT / "demo" / "library" / "x-dump.txt"
+
+
+def test_a_dump_of_posts_splits_near_the_hand_marked_starts():
+    demo_only = [c for c in load_cases(ROOT / "demo" / "eval" / "segments.jsonl") if c["file"].startswith("demo/")]
+    assert segmentation(demo_only, ROOT)["f1"] >= 0.75
+
+
+def test_posts_carry_their_links_and_lines_and_import_once(cli, tmp_path):
+    dump = tmp_path / "dump.txt"
+    dump.write_text(DUMP.read_text())
+    first = cli("add", str(dump))
+    assert first.exit_code == 0 and cli("add", str(dump)).output.startswith("0 added")
+    posts = json.loads(cli("list", "--json", "--source", "x", "-n", "100").stdout)
+    assert len(posts) >= 10
+    by_title = {p["title"]: p for p in posts}
+    dpo = by_title["Finally read the DPO paper properly. The whole derivation fits on one page:"]
+    assert dpo["meta"]["lines"] == [4, 7] and dpo["meta"]["links"] == ["https://t.co/Xb7Lq2RmVa"]
+    assert dpo["meta"]["mentions"] == ["prefopt_notes"]
+
+
+def test_posts_join_lines_that_continue_each_other():
+    posts = split_posts("Finally read the paper. The proof fits on one page:\nthe optimum is the reference policy,\n"
+                        "so you can invert it. https://t.co/abc\nRan a half marathon this morning.\n"
+                        "Negative split and a gel every 30 minutes.")
+    assert [p.start for p in posts][:2] == [0, 3]
+
+
+def test_ask_right_after_add_embeds_and_answers(cli, tmp_path):
+    (tmp_path / "q8.md").write_text((ROOT / "demo" / "library" / "notes" / "quantization-formats.md").read_text())
+    cli("add", str(tmp_path / "q8.md"))
+    answer = cli("ask", "How many bits per weight does Q8_0 use?")
+    assert answer.exit_code == 0 and "8.5 bits per weight" in answer.stdout
+
+
+def test_captions_become_chapters_of_whole_units(ft_home, embedder):
+    talk = " ".join(f">> so today we talk about {topic} and the {topic} number {i} matters because {topic} "
+                    f"changes how we think about {topic} in practice" for topic in ("sourdough", "kernels", "marathons")
+                    for i in range(140))
+    with ft.Library(ft_home, embedder=embedder) as lib:
+        lib.add(Record("youtube", "long", title="Long talk", text=talk, kind="transcript"))
+        reading = summarize_item(lib, lib.items()[0].id)
+    lines = [s for s, _ in reading.sentences]
+    assert lines[0].startswith("Key terms: ") and sum(line.startswith("## ") for line in lines) >= 2
+    for sentence, notes in reading.sentences:
+        if notes:
+            assert " ".join(talk[notes[0].start:notes[0].end].split()) == sentence
+            assert ">>" not in sentence
+    assert all(not talk[a:b].startswith(">") for a, b in units(talk))
+
+
+def test_bare_label_names_learn_examples_from_the_library(demo_library, embedder):
+    with ft.Library(demo_library, embedder=embedder) as lib:
+        examples = library_examples(lib, from_names("t", "baking,robots,databases"), embedder.embed)
+    assert {label for label, _ in examples} == {"baking", "robots", "databases"}
+
+
+def test_eval_commands_report_figures(cli, demo_copy, tmp_path, monkeypatch):
+    monkeypatch.setenv("FT_HOME", str(demo_copy("eval")))
+    questions = tmp_path / "q.jsonl"
+    questions.write_text(json.dumps({"q": "How many bits per weight does Q8_0 use?", "expect": ["8.5 bits"]}) + "\n"
+                         + json.dumps({"q": "What is the boiling point of mercury?", "expect": []}) + "\n")
+    figures = json.loads(cli("eval", "questions", str(questions), "--json").stdout)
+    assert figures["retrieval"]["recall@5"] == 1.0 and figures["answers"]["correct"] == 1.0
+    cases = tmp_path / "s.jsonl"
+    cases.write_text(json.dumps({"file": str(DUMP), "lines": [1, 13], "starts": [1, 4, 8, 11]}) + "\n")
+    seg = json.loads(cli("eval", "segments", str(cases), "--json").stdout)
+    assert set(seg) >= {"precision", "recall", "f1", "cases"} and seg["boundaries"] == 3
