@@ -152,9 +152,9 @@ class Library:
         except SourceError as exc:
             report.fail(str(exc))
 
-    @staticmethod
-    def _records(path: Path, as_format: str | None, report: Report) -> Iterator[Record]:
-        for entry in sources.read(path, as_format):
+    def _records(self, path: Path, as_format: str | None, report: Report) -> Iterator[Record]:
+        """One file's records; the embedder is handed down unloaded, for the formats that need it."""
+        for entry in sources.read(path, as_format, lambda texts: self.embedder.embed(texts)):
             if isinstance(entry, Skipped) and entry.expected:
                 report.skipped += 1
             elif isinstance(entry, Skipped):

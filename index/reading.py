@@ -11,8 +11,8 @@ from ft.core.dates import now_iso
 
 from .db import atomic
 
-__all__ = ["ChunkText", "cached_notes", "chunks_by_id", "chunks_of_items", "item_texts", "latest_summary",
-           "save_notes", "save_summary"]
+__all__ = ["ChunkText", "cached_notes", "chunk_starts", "chunk_texts_of_items", "chunks_by_id", "chunks_of_items", "item_texts",
+           "latest_summary", "save_notes", "save_summary"]
 
 ChunkText = tuple[int, int, int, int, str]  # (item id, seq, start, end, text)
 _CHUNKS = ('SELECT c.item_id, c.seq, c.start, c."end", substr(i.text, c.start + 1, c."end" - c.start) FROM chunks c '
@@ -27,6 +27,18 @@ def chunks_of_items(db: sqlite_utils.Database, item_ids: list[int]) -> list[Chun
 def chunks_by_id(db: sqlite_utils.Database, chunk_ids: list[int]) -> list[ChunkText]:
     """The chunks named, in item and reading order."""
     return db.execute(_CHUNKS.format(key="id"), (json.dumps(chunk_ids),)).fetchall()
+
+
+def chunk_texts_of_items(db: sqlite_utils.Database, item_ids: list[int]) -> list[tuple[int, int, str]]:
+    """Every chunk of the items as (chunk id, item id, text), for scoring chunks by their words."""
+    return db.execute('SELECT c.id, c.item_id, substr(i.text, c.start + 1, c."end" - c.start) FROM chunks c '
+                      "JOIN items i ON i.id = c.item_id WHERE c.item_id IN (SELECT value FROM json_each(?))",
+                      (json.dumps(item_ids),)).fetchall()
+
+
+def chunk_starts(db: sqlite_utils.Database, item_id: int) -> list[int]:
+    """Where each of an item's chunks starts in its text, in reading order (for citing a span)."""
+    return [row[0] for row in db.execute("SELECT start FROM chunks WHERE item_id = ? ORDER BY seq", (item_id,))]
 
 
 def item_texts(db: sqlite_utils.Database, item_ids: set[int]) -> dict[int, str]:

@@ -24,7 +24,7 @@ from .records import Record, merged
 from .db import atomic
 from .items import Filters, Item, item_from_row
 
-__all__ = ["BATCH", "Stats", "UpsertResult", "delete_item", "get_item", "feeds", "item_by_title", "item_count", "item_id_of", "item_links", "link_to",
+__all__ = ["BATCH", "Stats", "UpsertResult", "delete_item", "get_item", "feeds", "item_by_title", "item_count", "item_id_of", "item_ids", "item_links", "link_to",
            "list_items", "metas", "set_meta", "source_texts", "restore_item",
            "stats", "upsert"]
 
@@ -208,6 +208,11 @@ def item_links(db: sqlite_utils.Database, item_id: int) -> list[tuple[str, str, 
         "SELECT rel, 'in', src FROM links WHERE dst = ?",
         (item_id, item_id),
     ).fetchall()
+
+
+def item_ids(db: sqlite_utils.Database) -> list[int]:
+    """Every item's id, in the order they were stored."""
+    return [row[0] for row in db.execute("SELECT id FROM items ORDER BY id")]
 
 
 def item_count(db: sqlite_utils.Database) -> int:

@@ -7,10 +7,10 @@ import json
 from pathlib import Path
 
 import ft
-from ft.chapters import summarize_item, units
-from ft.evaluate import load_cases, segmentation
-from ft.label_names import library_examples
-from ft.segment import split_posts
+from ft.sources.segment import split_posts
+from ft.tasks.chapters import summarize_item, units
+from ft.tasks.evaluate import load_cases, segmentation
+from ft.tasks.label_names import library_examples
 from ft.taxonomy import from_names
 from index import Record
 
@@ -18,9 +18,9 @@ ROOT = Path(__file__).resolve().parents[1]
 DUMP = ROOT / "demo" / "library" / "x-dump.txt"
 
 
-def test_a_dump_of_posts_splits_near_the_hand_marked_starts():
+def test_a_dump_of_posts_splits_near_the_hand_marked_starts(embedder):
     demo_only = [c for c in load_cases(ROOT / "demo" / "eval" / "segments.jsonl") if c["file"].startswith("demo/")]
-    assert segmentation(demo_only, ROOT)["f1"] >= 0.75
+    assert segmentation(demo_only, ROOT, embedder.embed)["f1"] >= 0.75
 
 
 def test_posts_carry_their_links_and_lines_and_import_once(cli, tmp_path):

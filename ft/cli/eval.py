@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import time
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
 import typer
 
-from ft import evaluate
+from ft.tasks import evaluate
 
 from . import render
 from .app import app, library
-from .classify import LabelsOption, TaxonomyFile, TaxonomyName, _engine_factory, _taxonomy
+from .classify import LabelsOption, TaxonomyFile, TaxonomyName, _taxonomy
 from .models import ModelName
 from .options import Json
 
@@ -58,14 +59,15 @@ def questions(
 
 @eval_app.command("segments")
 def segments(
-    file: CasesFile, split: Split = None,
+    ctx: typer.Context, file: CasesFile, split: Split = None,
     root: Annotated[Path, typer.Option("--root", help="Where relative file names start [default: here].")] = Path("."),
     as_json: Json = False,
 ) -> None:
     """Boundary precision, recall and F1 of splitting text dumps into posts.
 
     Each line: {"file": "dump.txt", "lines": [first, last], "starts": [line where a post starts, …]}."""
-    figures = evaluate.segmentation(evaluate.load_cases(file, split), root)
+    with library(ctx) as lib:  # the library's embedder: splitting reads meaning as well as line shapes
+        figures = evaluate.segmentation(evaluate.load_cases(file, split), root, lib.embedder.embed)
     if not as_json:
         for case in figures["cases"]:
             render.out.print(f"{case['file']} {case['lines']}: F1 {case['f1']}  missed {case['missed']}  extra {case['extra']}")
@@ -82,7 +84,7 @@ def labels(
     chosen = _taxonomy(ctx, taxonomy, labels, taxonomy_file)
     with library(ctx) as lib:
         lib.embed()
-        figures = evaluate.labels(lib, chosen, file, split, _engine_factory(ctx, model))
+        figures = evaluate.labels(lib, chosen, file, split, partial(lib.engine, "classify", model))
     _emit(figures, as_json, ["items", "macro_f1", "accuracy"])
 
 
@@ -94,7 +96,7 @@ def summary(
     split: Split = None, as_json: Json = False,
 ) -> None:
     """How many checklist points `ft summarize ID` covers, and how long it took."""
-    from ft.chapters import summarize_item
+    from ft.tasks.chapters import summarize_item
 
     cases = evaluate.load_cases(checklist, split)
     with library(ctx) as lib:

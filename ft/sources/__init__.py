@@ -12,6 +12,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ft.core.errors import FormatError, FtError, SourceError
 from index.records import Record, Skipped
@@ -76,12 +77,15 @@ def detect(inp: Input, forced: str | None = None) -> Format:
     raise FormatError(inp.name, "not a text file (binary content) and not a format ft reads")
 
 
-def read(path: Path, forced: str | None = None) -> Iterator[Record | Skipped]:
+def read(path: Path, forced: str | None = None, embed: Callable[[list[str]], Any] | None = None
+         ) -> Iterator[Record | Skipped]:
     """Records and skipped parts of one file; a file that cannot be read raises ``SourceError``.
 
-    Errors inside a format's parser are reported, never propagated raw.
+    ``embed`` (the library's embedder) lets a format find its items by meaning as well as by
+    shape (posts in an X text dump). Errors inside a format's parser are reported, never
+    propagated raw.
     """
-    inp = Input(path)
+    inp = Input(path, embed)
     try:
         fmt = detect(inp, forced)
         yield from fmt.parse(inp)

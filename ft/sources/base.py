@@ -38,6 +38,7 @@ class Input:
     """One file being imported, read lazily: ``head`` for sniffing, ``text`` for parsing."""
 
     path: Path
+    embed: Callable[[list[str]], Any] | None = None  # the library's embedder, for formats that split by meaning
 
     @cached_property
     def data(self) -> bytes:

@@ -1,6 +1,6 @@
 """A text dump of tweets (copied bookmarks): posts, mentions and t.co links, no separators.
 
-``ft.segment`` finds where each post starts; every post is an item with its own links, mentions
+``segment`` finds where each post starts; every post is an item with its own links, mentions
 and line range, linked to the file's first post. Ids come from the file, the post's first line
 number and its text, so importing the same dump again changes nothing.
 """
@@ -12,9 +12,8 @@ from collections.abc import Iterator
 
 from index.records import Link, Record
 
-from ft.segment import split_posts
-
 from .base import Input, digest, first_line
+from .segment import split_posts
 
 NAME = "x-text"
 
@@ -34,7 +33,7 @@ def sniff(inp: Input) -> bool:
 
 def parse(inp: Input) -> Iterator[Record]:
     first = None
-    for position, post in enumerate(split_posts(inp.text)):
+    for position, post in enumerate(split_posts(inp.text, inp.embed)):
         source_id = f"{inp.identity}#{post.start + 1}:{digest(post.text)[:10]}"
         yield Record(
             source="x",

@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import cache
 
 import numpy as np
 
@@ -55,12 +54,13 @@ class Post:
 
 
 def split_posts(text: str, embed: Embed | None = None) -> list[Post]:
-    """The posts in ``text`` in file order; ``embed`` (the shipped MiniLM by default) adds meaning."""
+    """The posts in ``text`` in file order; ``embed`` (the library's embedder) adds meaning, and
+    without it the line shapes decide alone."""
     lines = text.split("\n")
     filled = [i for i, line in enumerate(lines) if line.strip()]
     if not filled:
         return []
-    breaks = boundaries([lines[i] for i in filled], embed if embed is not None else _default_embed())
+    breaks = boundaries([lines[i] for i in filled], embed)
     starts = [filled[0]] + [filled[g + 1] for g in breaks]
     ends = starts[1:] + [filled[-1] + 1]
     return [Post(s, e, "\n".join(lines[s:e]).strip()) for s, e in zip(starts, ends)]
@@ -110,14 +110,3 @@ def _dips(vectors: np.ndarray) -> list[float]:
         right = vectors[g + 1: g + 1 + WINDOW].mean(axis=0)
         sims.append(float(left @ right / (np.linalg.norm(left) * np.linalg.norm(right) + 1e-9)))
     return [max(sims[max(0, g - 2): g + 1]) + max(sims[g: g + 3]) - 2 * sim for g, sim in enumerate(sims)]
-
-
-@cache
-def _default_embed() -> Embed | None:
-    """The shipped MiniLM, loaded once; without onnxruntime the line shapes decide alone."""
-    try:
-        from index.embedders import OnnxEmbedder
-
-        return OnnxEmbedder(device="cpu").embed
-    except ImportError:
-        return None

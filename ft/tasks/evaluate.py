@@ -19,8 +19,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from .errors import FtError
-from .segment import split_posts
+from ft.core.errors import FtError
+from ft.sources.segment import split_posts
 
 __all__ = ["answers", "boundary_f1", "labels", "load_cases", "retrieval", "segmentation", "summary_coverage"]
 
@@ -88,7 +88,7 @@ def boundary_f1(predicted: set[int], gold: set[int]) -> tuple[float, float, floa
     return precision, recall, f1
 
 
-def segmentation(cases: list[dict[str, Any]], root: Path) -> dict[str, Any]:
+def segmentation(cases: list[dict[str, Any]], root: Path, embed=None) -> dict[str, Any]:
     """Boundary precision, recall and F1 of ``split_posts`` against hand-marked post starts,
     pooled over the cases (each restricted to its line range)."""
     predicted_all: set[tuple[str, int]] = set()
@@ -97,7 +97,7 @@ def segmentation(cases: list[dict[str, Any]], root: Path) -> dict[str, Any]:
     for case in cases:
         path = _resolve(case["file"], root)
         first, last = case["lines"]
-        starts = {p.start + 1 for p in split_posts(path.read_text(encoding="utf-8"))}
+        starts = {p.start + 1 for p in split_posts(path.read_text(encoding="utf-8"), embed)}
         predicted = {s for s in starts if first < s <= last}
         gold = {s for s in case["starts"] if first < s <= last}
         per_file.append({"file": case["file"], "lines": case["lines"], "f1": round(boundary_f1(predicted, gold)[2], 3),

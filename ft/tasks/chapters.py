@@ -25,6 +25,7 @@ from collections.abc import Callable
 import numpy as np
 
 from index.embed import chunk_items
+from index.reading import chunk_starts
 
 from .recursive import Note, Reading
 from .terms import content_words
@@ -70,12 +71,12 @@ def summarize_item(lib, item_id: int, on_sentence: Callable[[str, list[Note]], N
     headings = [_heading(lib, words, part, weight) for part, weight in zip(parts, weights)]
     emit("Key terms: " + ", ".join(list(dict.fromkeys(h[0] for h in headings if h))[:KEY_TERMS]), [])
     chunk_items(lib.db, lib.embedder)  # chunk boundaries for the citations; no vectors are needed
-    chunk_starts = [row[0] for row in lib.db.execute("SELECT start FROM chunks WHERE item_id = ? ORDER BY seq", (item_id,))]
+    starts = chunk_starts(lib.db, item_id)
     for part, weight, heading in zip(parts, weights, headings):
         emit("## " + " · ".join(heading), [])
         for u in _sentences(spans, words, vectors, part, weight, text):
             a, b = spans[u]
-            chunk = max(bisect.bisect_right(chunk_starts, a) - 1, 0)
+            chunk = max(bisect.bisect_right(starts, a) - 1, 0)
             emit(" ".join(text[a:b].split()), [Note(item_id, chunk, a, b, 0.0, text[a:b])])
     return Reading(out)
 

@@ -15,7 +15,6 @@ meaning together:
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -23,6 +22,8 @@ import numpy as np
 
 from index import Filters
 from index.fts import search as keyword_search
+from index.hybrid import allowed_ids
+from index.reading import chunk_texts_of_items, chunks_by_id
 
 from .recursive import Note, Reader, Reading, sentences
 from .terms import bm25, content_words
@@ -60,7 +61,7 @@ def answer(lib, question: str, filters: Filters, passages: int = 2,
     each is condensed by the model (kept only when grounded, as in ``Reader.answer``)."""
     lib.embed(progress)  # only what is missing: nothing once the library is embedded
     vector = lib.embedder.embed([question])[0]
-    hits = lib.vectors.search(vector, NEAREST_CHUNKS, _allowed(lib, filters))
+    hits = lib.vectors.search(vector, NEAREST_CHUNKS, allowed_ids(lib.db, filters))
     if not hits or hits[0].score < ANSWERABLE:
         return Reading([(NOT_FOUND, [])])
     words = content_words(question)
@@ -75,22 +76,12 @@ def answer(lib, question: str, filters: Filters, passages: int = 2,
     return Reading(reader.answer(notes, in_source_order=False, on_sentence=on_sentence), reader.trace, len(chunk_ids))
 
 
-def _allowed(lib, filters: Filters) -> np.ndarray | None:
-    where, params = filters.where()
-    if where == "1":
-        return None
-    return np.array([r[0] for r in lib.db.execute(f"SELECT id FROM items WHERE {where}", params)], dtype=np.int64)
-
-
 def _keyword_chunks(lib, question: str, words: list[str], filters: Filters) -> list[int]:
     """Chunks of the items FTS ranks first for the question's words, those sharing most of them."""
     if not words:
         return []
     hits = keyword_search(lib.db, " ".join(words), filters, KEYWORD_ITEMS, any_word=True)
-    ids = json.dumps([h.item.id for h in hits])
-    rows = lib.db.execute('SELECT c.id, c.item_id, substr(i.text, c.start + 1, c."end" - c.start) FROM chunks c '
-                          "JOIN items i ON i.id = c.item_id WHERE c.item_id IN (SELECT value FROM json_each(?))",
-                          (ids,)).fetchall()
+    rows = chunk_texts_of_items(lib.db, [h.item.id for h in hits])
     wanted = set(words)
     scored = [(len(wanted & set(content_words(text))), chunk_id, item_id) for chunk_id, item_id, text in rows]
     per_item: dict[int, int] = {}
@@ -104,12 +95,9 @@ def _keyword_chunks(lib, question: str, words: list[str], filters: Filters) -> l
 
 def _sentences(lib, chunk_ids: list[int]) -> list[Candidate]:
     """The sentences of the chunks in source order, each once (chunks overlap)."""
-    rows = lib.db.execute('SELECT c.item_id, c.seq, c.start, substr(i.text, c.start + 1, c."end" - c.start) FROM chunks c '
-                          "JOIN items i ON i.id = c.item_id WHERE c.id IN (SELECT value FROM json_each(?)) "
-                          "ORDER BY c.item_id, c.seq", (json.dumps(chunk_ids),)).fetchall()
     seen: set[tuple[int, int]] = set()
     out = []
-    for item_id, seq, offset, text in rows:
+    for item_id, seq, offset, _, text in chunks_by_id(lib.db, chunk_ids):
         for a, b in sentences(text):
             if (item_id, offset + a) not in seen:
                 seen.add((item_id, offset + a))

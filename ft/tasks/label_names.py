@@ -15,6 +15,8 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from index.store import item_ids
+
 from .taxonomy import Taxonomy
 
 __all__ = ["library_examples"]
@@ -45,7 +47,7 @@ def library_examples(lib, taxonomy: Taxonomy, embed: Callable[[Sequence[str]], n
 
 def _item_vectors(lib) -> np.ndarray:
     """Unit vectors (mean of chunks) of up to ``SAMPLE`` items spread evenly over the library."""
-    ids = [row[0] for row in lib.db.execute("SELECT id FROM items ORDER BY id")]
+    ids = item_ids(lib.db)
     step = max(1, len(ids) // SAMPLE)
     found = [v for v in (lib.vectors.item_vector(i) for i in ids[::step]) if v is not None]
     if not found:
