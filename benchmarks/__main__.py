@@ -92,6 +92,7 @@ def bench_classify(out, args) -> bool:
     import ft
     from ft.core.settings import Settings
     from ft.tasks.taxonomy import load_taxonomies
+    from local_models import load_engine
 
     from . import tasks
 

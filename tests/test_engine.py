@@ -4,7 +4,6 @@ then what only the local engine does (speculation, prefix reuse, saved states, b
 from __future__ import annotations
 
 import json
-import re
 
 import pytest
 

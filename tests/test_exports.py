@@ -9,7 +9,6 @@ import sqlite3
 
 import pytest
 
-import ft
 from ft import sources
 from ft.core.urls import canonical_url
 from ft.sources.base import Input

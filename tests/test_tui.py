@@ -75,7 +75,9 @@ async def test_search_filter_read_summarize_and_label(home, embedder):
 
 
 async def test_delete_and_undo(home, embedder):
-    app = make_app(home)
+    with ft.Library(home) as lib:
+        total = len(lib.items(limit=None))
+    app = make_app(home, embedder)
     async with app.run_test(size=(150, 40)) as pilot:
         app.query_one("#items").focus()
         await pilot.press("enter")

@@ -11,7 +11,7 @@ from ft.sources.segment import split_posts
 from ft.tasks.chapters import summarize_item, units
 from ft.tasks.evaluate import load_cases, segmentation
 from ft.tasks.label_names import library_examples
-from ft.taxonomy import from_names
+from ft.tasks.taxonomy import from_names
 from index import Record
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -10,7 +10,6 @@ that dims the points whose title does not match.
 from __future__ import annotations
 
 import html
-import json
 from collections import defaultdict
 from pathlib import Path
 
