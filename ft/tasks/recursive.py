@@ -193,7 +193,8 @@ class Reader:
         picked = []
         for g, centre in enumerate(groups.cluster_centers_):
             members = np.flatnonzero(groups.labels_ == g)
-            picked.append(int(members[np.argmax(vectors[members] @ centre)]))
+            if len(members):  # notes that repeat each other leave some groups empty
+                picked.append(int(members[np.argmax(vectors[members] @ centre)]))
         return picked
 
     def _mmr(self, group: list[int], vectors: np.ndarray, k: int, question: np.ndarray | None) -> list[int]:
