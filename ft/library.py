@@ -119,6 +119,14 @@ class Library:
             run.update(added=result.added, updated=result.updated, unchanged=result.unchanged)
         return result
 
+    def add_any(self, targets: Iterable[str], as_format: str | None = None, progress: Progress | None = None) -> Report:
+        """What ``ft add`` takes: files and folders are imported, http(s) URLs and ``arxiv:ID`` fetched."""
+        targets = list(targets)
+        remote = [t for t in targets if t.startswith(("http://", "https://", "arxiv:"))]
+        local = [Path(t).expanduser() for t in targets if t not in remote]
+        report = self.import_path(local, as_format=as_format, progress=progress) if local else Report("files")
+        return report.merge(self.add_url(remote)) if remote else report
+
     def import_path(
         self,
         paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],

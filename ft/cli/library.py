@@ -10,7 +10,6 @@ from typing import Annotated, Optional
 import typer
 
 from ft import sources
-from ft.core.report import Report
 
 from . import render
 from .app import EXIT_PARTIAL, app, library, progress
@@ -32,21 +31,17 @@ def add(
     Bad inputs are reported one line each and skipped; the rest are imported.
     Importing the same thing twice changes nothing.
     """
-    remote = [p for p in paths if p.startswith(("http://", "https://", "arxiv:"))]
-    local = [Path(p) for p in paths if p not in remote]
     with library(ctx) as lib, progress(as_json) as bar:
         task = bar.add_task("importing", total=None)
 
         def advance(path: Path, done: int, total: int) -> None:
             bar.update(task, completed=done, total=total, description=path.name[:40])
 
-        report = lib.import_path(local, as_format=as_format, progress=advance) if local else Report()
-        if remote:
-            report.merge(lib.add_url(remote))
+        report = lib.add_any(paths, as_format, advance)
     if as_json:
         render.emit_json({"status": report.status, "files": report.inputs, "files_failed": report.failed,
                           "added": report.added, "updated": report.updated, "unchanged": report.unchanged,
-                          "problems": report.problems})
+                          "skipped": report.skipped, "problems": report.problems})
     else:
         for problem in report.problems:
             render.err.print(f"[red]✗[/] {render.escape(problem)}")

@@ -120,10 +120,11 @@ def build_server(db: Path | None, allow_writes: bool = False, port: int = 8000):
 
     @server.tool()
     def add(paths: list[str]) -> dict[str, Any]:
-        """Import files or folders into the library, as `ft add` does (needs --allow-writes)."""
+        """Import files, folders, http(s) URLs or arxiv:IDs, as `ft add` does, with its fetching
+        rules (needs --allow-writes)."""
         if not allow_writes:
             raise ToolError(READ_ONLY.format("add items"))
-        return run(lambda lib: lib.import_path([Path(p).expanduser() for p in paths]).to_dict())
+        return run(lambda lib: lib.add_any(paths).to_dict())
 
     @server.tool()
     def label(item_id: int, name: str, taxonomy: str = "kind") -> dict[str, Any]:
