@@ -8,6 +8,7 @@ process (``LlamaEngine``), an OpenAI-compatible server (``RemoteEngine``).
 
 from __future__ import annotations
 
+import json
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -39,6 +40,14 @@ class GenerateOptions:
     json_schema: dict[str, Any] | None = None
     speculation: Speculation = "none"
     draft_max: int = 8  # most tokens drafted per step; the engine adapts below it
+
+    def gbnf(self) -> str | None:
+        """The GBNF grammar the output must follow: ``grammar``, or ``json_schema`` converted."""
+        if self.json_schema is None:
+            return self.grammar or None
+        from llama_cpp.llama_grammar import json_schema_to_gbnf
+
+        return json_schema_to_gbnf(json.dumps(self.json_schema))
 
 
 @dataclass

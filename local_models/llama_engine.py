@@ -12,7 +12,6 @@ saved and loaded across processes (``load_prefix``).
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from collections.abc import Sequence
@@ -243,11 +242,7 @@ class LlamaEngine(Engine):
     def _sampler(self, opts: GenerateOptions):
         C = require_llama()
         chain = C.llama_sampler_chain_init(C.llama_sampler_chain_default_params())
-        grammar = opts.grammar
-        if opts.json_schema is not None:
-            from llama_cpp.llama_grammar import json_schema_to_gbnf
-
-            grammar = json_schema_to_gbnf(json.dumps(opts.json_schema))
+        grammar = opts.gbnf()
         if grammar:
             rule = C.llama_sampler_init_grammar(self.model.vocab, grammar.encode(), b"root")
             if not rule:

@@ -116,11 +116,7 @@ class RemoteEngine(Engine):
                                 "top_p": opts.top_p, "top_k": opts.top_k, "seed": opts.seed}
         if opts.stop:
             body["stop"] = list(opts.stop)
-        grammar = opts.grammar
-        if opts.json_schema is not None:
-            from llama_cpp.llama_grammar import json_schema_to_gbnf
-
-            grammar = json_schema_to_gbnf(json.dumps(opts.json_schema))
+        grammar = opts.gbnf()
         if grammar:
             body["grammar"] = grammar
         return body
