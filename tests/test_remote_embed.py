@@ -177,6 +177,18 @@ def test_a_run_cut_off_by_a_dying_server_resumes_with_what_is_missing(recorder, 
         assert len(script.texts()) == 8
 
 
+def test_bench_embed_measures_a_server_beside_the_local_model(recorder, embedder, model_home, tmp_path):
+    from tests.test_bench import bench
+
+    _, url = recorder
+    document = bench(model_home, tmp_path, "embed", "--model", url, "--texts", "12", "--rounds", "1")
+    figures = {figure["name"]: figure for figure in document["figures"]}
+    parallel = figures["server, 4 requests in flight"]
+    assert parallel["baseline"] == "server, 1 request in flight" and parallel["unit"] == "texts/s"
+    assert parallel["ratio"] == pytest.approx(parallel["value"] / parallel["baseline_value"])
+    assert figures["ft onnx int8, in process"]["value"] > 0
+
+
 def _write_config(home: Path, model: str, **embeddings: int) -> None:
     home.mkdir(parents=True, exist_ok=True)
     (home / "config.json").write_text(json.dumps({"embeddings": {"model": model, **embeddings}}))
