@@ -77,7 +77,11 @@ def bench_embed(out, args) -> bool:
     from . import storage
 
     texts = _paragraphs("channel-preview.txt", "links-roundup.txt", "talk-transcript.txt")
-    storage.run_embedding(out, (texts * 8)[:600], _home() / "models", args.rounds)
+    if args.model:
+        storage.run_remote_embedding(out, (texts * 8)[: args.texts], args.model, _home() / "models", args.parallel,
+                                     args.batch, args.rounds)
+    else:
+        storage.run_embedding(out, (texts * 8)[: args.texts], _home() / "models", args.rounds)
     return True
 
 
@@ -143,7 +147,8 @@ def bench_tui(out, args) -> bool:
 BENCHES = {
     "engine": (bench_engine, "decode speed, speculation, prefix reuse, draft model and memory of the llama.cpp engine"),
     "import": (bench_import, "import rate, peak memory and keyword-search latency at library scale"),
-    "embed": (bench_embed, "embedding throughput (ONNX int8 vs sentence-transformers) and their agreement"),
+    "embed": (bench_embed, "embedding throughput (ONNX int8 vs sentence-transformers) and their agreement; "
+                           "with --model URL, an embedding server's at 1 and N requests in flight"),
     "search": (bench_search, "semantic and hybrid search latency at scale, against a Python loop over stored vectors"),
     "classify": (bench_classify, "the classification cascade against a naive create_chat_completion loop"),
     "summarize": (bench_summarize, "summarize a ≥ 250 KB transcript: cold, then a question and again"),
@@ -198,6 +203,12 @@ def parser() -> argparse.ArgumentParser:
             sub.add_argument("--queries", type=int, help="queries to time")
         if name in ("engine", "embed"):
             sub.add_argument("--rounds", type=int, default=3 if name == "engine" else 2, help="interleaved rounds")
+        if name == "embed":
+            sub.add_argument("--texts", type=int, default=600, help="demo paragraphs to embed (repeated past 74)")
+            sub.add_argument("--model", help="an embedding server (http://host:port): its throughput with one "
+                             "request in flight and with --parallel, beside the local model")
+            sub.add_argument("--parallel", type=int, default=4, help="requests in flight to the server")
+            sub.add_argument("--batch", type=int, default=8, help="texts a request to the server")
         if name == "engine":
             sub.add_argument("--only", default="decode,lookup,prefix,draft,memory",
                              help="sections to run: decode,lookup,prefix,draft,memory")

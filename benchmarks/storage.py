@@ -124,6 +124,37 @@ def run_embedding(out: Figures, texts: list[str], cache_dir: Path, rounds: int =
     out.add("cosine agreement, min", float(np.min(cosines)))
 
 
+def run_remote_embedding(out: Figures, texts: list[str], url: str, cache_dir: Path, parallel: int, batch: int,
+                         rounds: int = 1) -> None:
+    """Throughput of an embedding server with one request in flight and with ``parallel``, beside
+    the shipped int8 model in process, on the same texts."""
+    from local_models.remote_embedder import RemoteEmbedder
+    from npu.embedder import OnnxEmbedder
+
+    local = OnnxEmbedder(cache_dir=cache_dir)
+    with RemoteEmbedder(url, batch, 1) as one, RemoteEmbedder(url, batch, parallel) as many:
+        runs = {"ft onnx int8, in process": local, "server, 1 request in flight": one,
+                f"server, {parallel} requests in flight": many}
+        for model in runs.values():
+            model.embed(texts[:2])  # warm
+        times: dict[str, list[float]] = {name: [] for name in runs}
+        for _ in range(rounds):  # interleaved, so drift hits all alike
+            for name, model in runs.items():
+                start = time.perf_counter()
+                model.embed(texts)
+                times[name].append(time.perf_counter() - start)
+        out.section(f"embedding {len(texts)} texts (demo paragraphs, {statistics.mean(len(t) for t in texts):.0f} chars "
+                    f"on average) with {one.model_id} at {one.root}, {one.batch} a request, and the local model; "
+                    f"median of {rounds} interleaved rounds")
+    rates = {name: len(texts) / statistics.median(t) for name, t in times.items()}
+    serial = "server, 1 request in flight"
+    for name, rate in rates.items():
+        if name.startswith("server") and name != serial:
+            out.add(name, rate, "texts/s", baseline=serial, baseline_value=rates[serial])
+        else:
+            out.add(name, rate, "texts/s")
+
+
 def run_vectors(out: Figures, cache_dir: Path, chunks: int = 100_000, queries: int = 200, workdir: Path = Path(".bench/vectors")) -> None:
     """Semantic and hybrid search latency at ``chunks`` stored vectors.
 

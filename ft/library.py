@@ -282,15 +282,22 @@ class Library:
     def embedder(self) -> Embedder:
         """The embedder, loaded on first use (provider fallbacks become notices)."""
         if self._models.embedder is None:
-            self._models.embedder = load_embedder(self.settings.embedder, self.settings.device, self.notices.append,
-                                           self.path.parent / "models")
+            self._models.embedder = self._load_embedder(self.settings.embedder)
         return self._models.embedder
+
+    def _load_embedder(self, name: str) -> Embedder:
+        """A server URL's ``RemoteEmbedder``, or one of ``npu.embedder``'s local models."""
+        if _is_server(name):
+            from local_models.remote_embedder import RemoteEmbedder
+
+            return RemoteEmbedder(name, self.settings.embed_batch, self.settings.embed_parallel)
+        return load_embedder(name, self.settings.device, self.notices.append, self.path.parent / "models")
 
     @property
     def embedder_id(self) -> str:
-        """The model id vectors are stored under, known without loading the model."""
-        if self._models.embedder is not None:
-            return self._models.embedder.model_id
+        """The model id vectors are stored under, known without loading a local model (a server is asked)."""
+        if self._models.embedder is not None or _is_server(self.settings.embedder):
+            return self.embedder.model_id
         return expected_model_id(self.settings.embedder, self.settings.device, self.path.parent / "models")
 
     # -- language models -------------------------------------------------------
@@ -329,15 +336,27 @@ class Library:
 
         return build_npu_embedder(embedding.sample_texts(self.db, samples), self.path.parent / "models", seq, batch)
 
-    def embed(self, progress: Callable[[int, int], None] | None = None) -> embedding.EmbedReport:
+    def embed(self, progress: Callable[[int, int], None] | None = None,
+              model: str | None = None) -> embedding.EmbedReport:
         """Chunk new and changed items and embed every chunk the current model has no vector for.
 
+        ``model`` (a name, path or server URL) embeds with another model than the configured
+        one; its vectors are kept beside the others, and search goes on using the configured one.
         Safe to interrupt: finished batches stay, and the next run does only the rest.
         """
-        with self.run("embed", {"model": self.embedder_id}) as run:
-            report = embedding.run(self.db, self.embedder, progress)
+        name = model or self.settings.embedder
+        other = name != self.settings.embedder
+        embedder = self._load_embedder(name) if other else self.embedder
+        # A server's answers are stored as soon as the requests in flight are answered: a run
+        # broken off (the server gone, ft killed) loses at most that much of the server's work.
+        batch = self.settings.embed_batch * self.settings.embed_parallel if _is_server(name) else 256
+        with self.run("embed", {"model": embedder.model_id}) as run:
+            report = embedding.run(self.db, embedder, progress, batch)
             run.update(report.to_dict())
-        if report.other_models and report.embedded:
+        if other:
+            self.notices.append(f"search uses {self.settings.embedder}; to search these vectors, set "
+                                f'"embeddings": {{"model": "{name}"}} in {self.path.parent / "config.json"}')
+        elif report.other_models and report.embedded:
             self.notices.append(
                 f"the embedding model is now {report.model}; vectors of "
                 + ", ".join(f"{m} ({n})" for m, n in report.other_models.items())
@@ -380,3 +399,8 @@ class Library:
             status = figures.get("status", "ok")
         finally:
             finish_run(self.db, run_id, status, figures)
+
+
+def _is_server(embedder: str) -> bool:
+    """Whether the configured embedder is an OpenAI-compatible server (``local_models.remote_embedder``)."""
+    return embedder.startswith(("http://", "https://"))

@@ -142,13 +142,14 @@ def embed_chunks(db: sqlite_utils.Database, embedder: Embedder, batch: int = 256
     return done
 
 
-def run(db: sqlite_utils.Database, embedder: Embedder, progress: Progress | None = None) -> EmbedReport:
-    """Chunk what changed, then embed what is missing."""
+def run(db: sqlite_utils.Database, embedder: Embedder, progress: Progress | None = None,
+        batch: int = 256) -> EmbedReport:
+    """Chunk what changed, then embed what is missing, ``batch`` chunks a transaction."""
     started = time.perf_counter()
     report = EmbedReport(model=embedder.model_id)
     report.other_models = {m: n for m, n in vector_counts(db).items() if m != embedder.model_id}
     report.items_chunked = chunk_items(db, embedder)
-    report.embedded = embed_chunks(db, embedder, progress=progress)
+    report.embedded = embed_chunks(db, embedder, batch, progress)
     report.chunks = db.execute("SELECT count(*) FROM chunks").fetchone()[0]
     report.seconds = time.perf_counter() - started
     return report

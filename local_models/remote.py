@@ -20,7 +20,13 @@ from ft.core.errors import BackendUnavailable, ContextOverflow, ModelError
 
 from .engine import Completion, Engine, GenerateOptions, OnText
 
-__all__ = ["RemoteEngine"]
+__all__ = ["RemoteEngine", "server_root"]
+
+
+def server_root(base_url: str) -> str:
+    """``http://host:port`` from ``http://host:port``, ``…/`` or ``…/v1``: the paths asked are ``/v1/…``."""
+    root = base_url.rstrip("/")
+    return root[: -len("/v1")] if root.endswith("/v1") else root
 
 
 class RemoteEngine(Engine):
@@ -28,8 +34,7 @@ class RemoteEngine(Engine):
 
     def __init__(self, base_url: str, model: str | None = None, api_key: str | None = None,
                  n_ctx: int = 4096, timeout: float = 300.0) -> None:
-        root = base_url.rstrip("/")
-        self.root = root[: -len("/v1")] if root.endswith("/v1") else root
+        self.root = server_root(base_url)
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self.client = httpx.Client(base_url=self.root, headers=headers, timeout=timeout)
         self.n_ctx = n_ctx

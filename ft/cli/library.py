@@ -95,11 +95,18 @@ def similar(
 
 
 @app.command()
-def embed(ctx: typer.Context, as_json: Json = False) -> None:
+def embed(
+    ctx: typer.Context,
+    model: Annotated[Optional[str], typer.Option(
+        "--model", help="Embed with this model instead of embeddings.model in config.json: minilm-int8, minilm, "
+        "a .onnx file, a sentence-transformers folder, or an OpenAI-compatible server (http://host:port). "
+        "Each model's vectors are kept; search uses the configured one.")] = None,
+    as_json: Json = False,
+) -> None:
     """Chunk new and changed items and embed what has no vector yet (resumable)."""
     with library(ctx) as lib, progress(as_json) as bar:
-        task = bar.add_task(f"embedding with {lib.embedder_id}", total=None)
-        report = lib.embed(lambda done, total: bar.update(task, completed=done, total=total))
+        task = bar.add_task(f"embedding with {model or lib.embedder_id}", total=None)
+        report = lib.embed(lambda done, total: bar.update(task, completed=done, total=total), model)
         _notices(lib)
     if as_json:
         render.emit_json(report.to_dict())

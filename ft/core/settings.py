@@ -29,7 +29,9 @@ class Settings:
     n_threads: int | None = None
     n_gpu_layers: int = 0
     models: dict[str, str] = field(default_factory=dict)
-    embedder: str = "minilm-int8"  # minilm-int8 (ONNX), minilm (sentence-transformers), a .onnx path or a folder
+    embedder: str = "minilm-int8"  # minilm-int8 (ONNX), minilm (sentence-transformers), a .onnx path, a folder or a server URL
+    embed_batch: int = 32  # texts per request to an embedding server
+    embed_parallel: int = 4  # requests in flight to an embedding server
     device: str = "auto"  # where ONNX models run: auto (NPU, then GPU, then CPU), npu, gpu, cpu or a provider
     allow_hosts: tuple[str, ...] = ()  # private addresses fetching may reach anyway (tests: 127.0.0.1)
     arxiv_api: str = "https://export.arxiv.org/api/query"
@@ -50,6 +52,8 @@ class Settings:
             n_gpu_layers=int(engine.get("n_gpu_layers", 0)),
             models=dict(data.get("models", {})),
             embedder=str(embeddings.get("model", "minilm-int8")),
+            embed_batch=int(embeddings.get("batch", 32)),
+            embed_parallel=int(embeddings.get("parallel", 4)),
             device=str(embeddings.get("device", "auto")),
             allow_hosts=tuple(network.get("allow_hosts", ())),
             arxiv_api=str(network.get("arxiv_api", "https://export.arxiv.org/api/query")),
