@@ -1,10 +1,11 @@
 """Fit the post-splitting weights of ``ft/sources/segment.py`` on the dev half of segments.jsonl.
 
 Every gap between two lines of a dev dump is one example (a post starts after it or not), its
-features read with the post begun where the hand marks say. A logistic regression with a small
-L2 penalty (Newton steps, so the result is deterministic) gives the weights; the script prints
-them as the constants to paste into ``segment.py``, and the leave-one-dump-out boundary F1 on dev
-as an estimate of how they carry to dumps they were not fit on. The test half is never read:
+features read with the post begun where the hand marks say. A logistic regression with a small L2
+penalty (Newton steps, so the result is deterministic) gives the weights; the script prints them as
+the constants to paste into ``segment.py`` (with a second set for the line shapes alone), and the
+leave-one-dump-out boundary F1 on dev as an estimate of how they carry to dumps they were not fit
+on. The test half is never read:
 
     python demo/eval/fit_segments.py [FT_HOME]
 """
@@ -84,9 +85,10 @@ def main(home: str | None) -> None:
     print(f"# {len(y)} dev gaps, {int(y.sum())} post starts; leave-one-dump-out F1 "
           f"{boundary_f1(found, gold)[2]:.3f}")
     mean, scale, weights, bias = fit(x, y)
-    for name, values in (("MEAN", mean), ("SCALE", scale), ("WEIGHTS", weights)):
+    _, _, shape_weights, shape_bias = fit(x[:, :segment.SHAPES], y)  # the same standardization
+    for name, values in (("MEAN", mean), ("SCALE", scale), ("WEIGHTS", weights), ("SHAPE_WEIGHTS", shape_weights)):
         print(f"{name} = np.array([{', '.join(f'{v:.3f}' for v in values)}])")
-    print(f"BIAS = {bias:.3f}")
+    print(f"BIAS = {bias:.3f}\nSHAPE_BIAS = {shape_bias:.3f}")
 
 
 if __name__ == "__main__":
