@@ -193,7 +193,8 @@ def test_markdown_and_text_notes(tmp_path):
 def test_tweet_dump_is_x_posts_with_their_links(tmp_path):
     posts = list(read(write(tmp_path, "bookmarks.txt", TWEETS)))  # where they split is test_unseen's business
     assert {p.source for p in posts} == {"x"} and "".join(p.text + "\n" for p in posts) == TWEETS
-    assert sorted(link for p in posts for link in p.meta["links"]) == ["https://t.co/JysdD9gLIn", "https://t.co/olRIwtjFvZ"]
+    links = sorted(link for p in posts for link in p.meta["links"])
+    assert links == ["https://t.co/JysdD9gLIn", "https://t.co/olRIwtjFvZ"]
     assert [m for p in posts for m in p.meta["mentions"]] == ["addyosmani"]
 
 
