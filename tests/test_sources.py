@@ -190,11 +190,12 @@ def test_markdown_and_text_notes(tmp_path):
     assert (txt.source, txt.title) == ("notes", "Meeting notes: classifier eval")
 
 
-def test_tweet_dump_is_one_x_item_with_links(tmp_path):
-    (dump,) = read(write(tmp_path, "bookmarks.txt", TWEETS))
-    assert dump.source == "x"
-    assert dump.meta["links"] == ["https://t.co/JysdD9gLIn", "https://t.co/olRIwtjFvZ"]
-    assert dump.meta["mentions"] == ["addyosmani"]
+def test_tweet_dump_is_x_posts_with_their_links(tmp_path):
+    posts = list(read(write(tmp_path, "bookmarks.txt", TWEETS)))  # where they split is test_unseen's business
+    assert {p.source for p in posts} == {"x"} and "".join(p.text + "\n" for p in posts) == TWEETS
+    links = sorted(link for p in posts for link in p.meta["links"])
+    assert links == ["https://t.co/JysdD9gLIn", "https://t.co/olRIwtjFvZ"]
+    assert [m for p in posts for m in p.meta["mentions"]] == ["addyosmani"]
 
 
 def test_json_and_json_lines_items(tmp_path):

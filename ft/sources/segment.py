@@ -1,11 +1,13 @@
 """Split a text dump of posts (copied bookmarks, a thread reader, a chat) into one span per post.
 
 Dumps carry no separators, so no single signal finds the boundaries: a line that ends in a link
-often closes a post, but a "Paper: https://…" line sits inside one; a topic change often starts
-one, but a long essay drifts too. Each gap between two lines is scored by its line shapes (what
-closes a post, what only continues one) and by meaning, a TextTiling-style dip in the embedding
-similarity of the lines on either side; a gap scoring over a threshold is a boundary. The weights
-and the threshold were set on the dev half of ``demo/eval/segments.jsonl`` only.
+often closes a post, but a "Paper: https://…" line sits inside one; a change of topic often starts
+one, but a long essay drifts too. Each gap between two lines is described by its line shapes (what
+closes a post, what only continues one, how long the lines are) and by meaning (how similar the
+next lines are to the post so far and to the line before, measured against how similar any two
+lines of the file are, TextTiling-style). A logistic model weighs these features; the gaps are read
+in order, and one whose probability passes one half starts a new post. The weights were fit on
+the dev half of ``demo/eval/segments.jsonl`` only, by ``demo/eval/fit_segments.py``.
 """
 
 from __future__ import annotations
@@ -13,36 +15,64 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from itertools import islice
 
 import numpy as np
 
-__all__ = ["Post", "boundaries", "split_posts"]
+__all__ = ["FEATURES", "LineVectors", "Post", "boundaries", "gap_features", "line_vectors", "split_posts"]
 
 Embed = Callable[[Sequence[str]], np.ndarray]
 
 _URL = re.compile(r"https?://\S+")
-_CLOSING = re.compile(r"(https?://\S+|@\w+)[^\w@]*$|^cc\b", re.IGNORECASE)  # a link, a mention or a "cc" closes a post
-_ONLY_URL = re.compile(r"^[\W_]*(\w[\w .+-]{0,20}:\s*)?https?://\S+[\W_]*$")  # "Blog: https://…", "→ https://…"
-_LIST_ITEM = re.compile(r"^\s*([-*•›→]|\d{1,2}[.)]\s|\d{1,2}:\d{2}\b)")
-_OPENER = re.compile(r"^[A-Z][\w+#&' -]{0,24}:\s+(?!https?://)\S")
+# A link, then perhaps an emoji or two. Possessive (``++``, ``*+``), so a long line fails in one pass.
+_LINK_TAIL = r"https?://\S++(?:\s+[^\w\s]++)*+\s*$"
+_ENDS_LINK = re.compile(_LINK_TAIL)
+_ENDS_MENTION = re.compile(r"@\w+[^\w@]*$|^cc\b", re.IGNORECASE)  # a mention or a "cc" line closes a post
+_ONLY_URL = re.compile(r"^[\W_]*+(\w[\w .+-]{0,20}:\s*)?" + _LINK_TAIL)  # "Blog: https://…", "→ https://…"
+# A bullet, "1." or "1/", a "03:31" timestamp, or a line opened by an emoji or symbol ("📚 Zotero …").
+_LIST_ITEM = re.compile(r"^\s*([-*•›→]|\d{1,2}[.)/]\s|\d{1,2}:\d{2}\b)|^[^\w\s\"'“‘(\[@#$]")
+_OPENER = re.compile(r"^[A-Z][\w+#&' -]{0,24}:\s+(?!https?://)\S")  # "Q:", "Hot take:", "Reminder:"
 _MENTIONS_ONLY = re.compile(r"^(@\w+\W*)+$")
-_TERMINAL = re.compile(r"[.!?…\"”')\]]\W*$|\W$")  # ends a sentence, or in an emoji/symbol
-# A line ending in one of these words was wrapped mid-sentence, never closed a post.
+_CREDITS = re.compile(r"^(w/|with @|thanks|huge thanks|cc\b|h/t|via @)", re.IGNORECASE)
+_TERMINAL = re.compile(r"[.!?…\"”')\]]\W*$")  # ends a sentence
+_SYMBOL_END = re.compile(r"[^\w\s.!?…\"”')\]:,;/]$")  # ends in an emoji or a symbol
+# A line ending in one of these words (or in a colon, a comma, a dash) was cut mid-sentence.
 _CARRY_WORDS = frozenset("a an the of on in to for with by as and or but at from than is are was be".split())
 _CONNECTIVE = re.compile(r"^(and|but|so|or|also|then|which|because|if you|it|this|that|these|those|they|we|"
                          r"here|there|today|soon|crucially|building|however|still|plus|p\.s\.)\b", re.IGNORECASE)
 
-# Weights of the signals and the threshold, set on the dev half of demo/eval/segments.jsonl.
-W_CLOSING = 1.0      # the previous line ends in a link or a mention, or is a cc line
-W_MEANING = 3.0      # depth of the similarity dip at the gap
-W_CARRY = 2.5        # the previous line is cut mid-sentence, or introduces what follows
-W_FOLLOWS = 1.2      # the next line is a list item, a labelled link, a credits line, a connective
-W_OPENER = 1.0       # the next line opens with a short label: "Q:", "Reminder:", "Hot take:"
-W_COHESION = 4.0     # how far the next lines' similarity to the post so far falls below COHESIVE
-COHESIVE = 0.3
-THRESHOLD = 0.8
-WINDOW = 2           # lines on each side compared by meaning
-TAIL = 500           # characters at the end of a line that say how it ends
+TAIL = 500      # characters at the end of a line that say how it ends
+WINDOW = 2      # lines ahead compared by meaning
+LONG = 150      # characters: two paragraphs this long in a row read as one essay
+SAMPLE = 400    # lines whose pairwise similarity sets a dump's baseline
+
+FEATURES = (
+    # line shapes: the line before the gap …
+    "ends in a link", "ends in a mention", "is only a link", "ends a sentence", "is cut mid-sentence",
+    "ends in a question mark", "ends in an emoji or symbol", "is a list item",
+    # … the line after it …
+    "starts lower case", "is a list item", "is only a link", "starts with a connective",
+    "opens with a short label", "is only mentions", "is a credits line", "opens a quotation",
+    # … and both
+    "log length after", "both are long paragraphs",
+    # meaning (without an embedder, the shapes alone decide, with weights of their own)
+    "similarity of the two lines", "log lines in the post so far", "next lines vs the post, over the file's median",
+    "next line vs the post, over the file's median", "next line vs the post's first line",
+)
+# Fit by demo/eval/fit_segments.py on the dev half of demo/eval/segments.jsonl (never the test
+# half): per-feature mean and scale of the dev gaps, the logistic weights on the standardized
+# features and the intercept, and the same fit on the line shapes alone.
+MEAN = np.array([0.126, 0.020, 0.109, 0.506, 0.064, 0.015, 0.027, 0.207, 0.173, 0.207, 0.119, 0.099, 0.062,
+                 0.002, 0.022, 0.022, 0.845, 0.067, 0.208, 1.307, 0.193, 0.143, 0.208])
+SCALE = np.array([0.332, 0.139, 0.311, 0.500, 0.245, 0.121, 0.163, 0.405, 0.378, 0.405, 0.323, 0.298, 0.241,
+                  0.050, 0.147, 0.147, 0.154, 0.249, 0.157, 0.581, 0.156, 0.157, 0.136])
+WEIGHTS = np.array([0.465, -0.093, 0.204, -0.473, -0.140, -0.177, -1.055, -1.327, 0.225, -1.767, -1.250,
+                    0.039, 0.395, 0.260, -1.150, -0.175, 1.144, -0.248, 0.084, 0.934, -1.859, -0.360, -0.841])
+SHAPE_WEIGHTS = np.array([0.453, 0.046, 0.211, -0.445, -0.398, 0.028, -0.762, -0.822, 0.149, -1.576, -0.822,
+                          -0.166, 0.008, 0.325, -0.941, -0.166, 0.612, -0.486])
+BIAS = -3.024
+SHAPE_BIAS = -2.132
+SHAPES = 18  # the first SHAPES features come from the two lines alone
 
 
 @dataclass(frozen=True)
@@ -68,50 +98,89 @@ def split_posts(text: str, embed: Embed | None = None) -> list[Post]:
 
 
 def boundaries(lines: list[str], embed: Embed | None) -> list[int]:
-    """The gaps (after line ``g``) where a new post starts, read in order: each gap is scored by
-    line shapes, the similarity dip around it, and how unlike the post so far the next lines are."""
-    shapes = [_shape(lines[g].strip(), lines[g + 1].strip()) for g in range(len(lines) - 1)]
-    if embed is None or len(lines) < 3:
-        return [g for g, s in enumerate(shapes) if s > THRESHOLD]
-    vectors = embed([_URL.sub("", line).strip() or line for line in lines])
-    vectors = vectors / (np.linalg.norm(vectors, axis=1, keepdims=True) + 1e-9)
-    dips = _dips(vectors)
+    """The gaps (after line ``g``) where a new post starts, read in order: the features of a gap
+    depend on where the current post started."""
+    lines = [line.strip() for line in lines]
+    vectors = line_vectors(lines, embed) if embed is not None and len(lines) > 2 else None
     out, start = [], 0
-    for g, shape in enumerate(shapes):
-        post = vectors[start: g + 1].mean(axis=0)
-        ahead = vectors[g + 1: g + 1 + WINDOW].mean(axis=0)
-        cohesion = float(post @ ahead / (np.linalg.norm(post) * np.linalg.norm(ahead) + 1e-9))
-        if shape + W_MEANING * dips[g] + W_COHESION * (COHESIVE - cohesion) > THRESHOLD:
+    for g in range(len(lines) - 1):
+        x = (gap_features(lines, vectors, start, g) - MEAN) / SCALE
+        if vectors is None:
+            logit = float(x[:SHAPES] @ SHAPE_WEIGHTS) + SHAPE_BIAS
+        else:
+            logit = float(x @ WEIGHTS) + BIAS
+        if logit > 0.0:  # probability over one half
             out.append(g)
             start = g + 1
     return out
 
 
-def _shape(before: str, after: str) -> float:
-    """The line-shape evidence for a boundary between ``before`` and ``after``.
+@dataclass(frozen=True)
+class LineVectors:
+    """Unit vectors of a dump's lines, which lines carry words (not just a link), and the median
+    similarity of two lines of the file: the baseline a post's cohesion is measured against."""
+
+    unit: np.ndarray
+    worded: np.ndarray
+    baseline: float
+
+
+def line_vectors(lines: list[str], embed: Embed) -> LineVectors:
+    """Embed each line with its links taken out (a t.co address says nothing about the post)."""
+    bare = [_URL.sub("", line).strip() for line in lines]
+    vectors = np.asarray(embed([b or line for b, line in zip(bare, lines)]), dtype=np.float64)
+    unit = vectors / (np.linalg.norm(vectors, axis=1, keepdims=True) + 1e-9)
+    worded = np.array([bool(b.strip(" \t:→-•›")) and not _ONLY_URL.match(line) for b, line in zip(bare, lines)])
+    sample = unit[:: max(1, len(unit) // SAMPLE)]  # evenly spread, so a long dump costs no more
+    sims = sample @ sample.T
+    apart = sims[np.triu_indices(len(sample), 2)]  # lines not next to each other: mostly other posts
+    return LineVectors(unit, worded, float(np.median(apart)) if apart.size else 0.0)
+
+
+def gap_features(lines: list[str], vectors: LineVectors | None, start: int, g: int) -> np.ndarray:
+    """The features (in ``FEATURES`` order) of the gap after line ``g`` of a post begun at ``start``."""
+    before, after = lines[g], lines[g + 1]
+    shapes = _shape(before, after)
+    if vectors is None:
+        return np.array(shapes + [0.0] * (len(FEATURES) - SHAPES))
+    return np.array(shapes + _meaning(vectors, start, g))
+
+
+def _shape(before: str, after: str) -> list[float]:
+    """How the line before the gap ends and how the line after it begins.
 
     How a line ends is read from its last ``TAIL`` characters: the end-anchored patterns would
     otherwise retry from every position of a long line (minutes for one 200 KB line of dots)."""
     end = before[-TAIL:]
-    score = W_CLOSING if _CLOSING.search(end) else 0.0
-    last_word = re.findall(r"\w+", end.lower())[-1:] or [""]
-    if before.endswith((":", ",", ";", "(")) or last_word[0] in _CARRY_WORDS or (
-            not _TERMINAL.search(end) and after[:1].islower()):
-        score -= W_CARRY
-    if _OPENER.match(after):
-        score += W_OPENER
-    if _LIST_ITEM.match(after) or _MENTIONS_ONLY.match(after) or _CONNECTIVE.match(after) or (
-            _ONLY_URL.match(after) and not _ONLY_URL.match(before)):
-        score -= W_FOLLOWS
-    return score
+    last_word = (re.findall(r"\w+", end.lower())[-1:] or [""])[0]
+    flags = [
+        _ENDS_LINK.search(end), _ENDS_MENTION.search(end), _ONLY_URL.match(before),
+        _TERMINAL.search(end), end.endswith((":", ",", ";", "(", "-", "–", "—")) or last_word in _CARRY_WORDS,
+        end.rstrip().endswith("?"), _SYMBOL_END.search(end), _LIST_ITEM.match(before),
+        after[:1].islower(), _LIST_ITEM.match(after), _ONLY_URL.match(after), _CONNECTIVE.match(after),
+        _OPENER.match(after), _MENTIONS_ONLY.match(after), _CREDITS.match(after), after[:1] in "\"“",
+    ]
+    return [float(bool(f)) for f in flags] + [np.log1p(len(after)) / 5, float(len(before) > LONG and len(after) > LONG)]
 
 
-def _dips(vectors: np.ndarray) -> list[float]:
-    """TextTiling depth per gap: how far the similarity of the windows either side falls below
-    the peaks around it (0 where the text holds together)."""
-    sims = []
-    for g in range(len(vectors) - 1):
-        left = vectors[max(0, g + 1 - WINDOW): g + 1].mean(axis=0)
-        right = vectors[g + 1: g + 1 + WINDOW].mean(axis=0)
-        sims.append(float(left @ right / (np.linalg.norm(left) * np.linalg.norm(right) + 1e-9)))
-    return [max(sims[max(0, g - 2): g + 1]) + max(sims[g: g + 3]) - 2 * sim for g, sim in enumerate(sims)]
+def _meaning(vectors: LineVectors, start: int, g: int) -> list[float]:
+    """How the next worded lines sit with the post so far (begun at ``start``)."""
+    unit, worded = vectors.unit, vectors.worded
+    post = _mean(unit, [r for r in range(start, g + 1) if worded[r]])
+    ahead = list(islice((r for r in range(g + 1, len(unit)) if worded[r]), WINDOW))
+    nearest = unit[ahead[0]] if ahead else _mean(unit, ahead)
+    return [
+        float(unit[g] @ unit[g + 1]),
+        float(np.log1p(g + 1 - start)),
+        _cosine(post, _mean(unit, ahead)) - vectors.baseline,
+        _cosine(post, nearest) - vectors.baseline,
+        float(unit[start] @ unit[g + 1]),
+    ]
+
+
+def _mean(unit: np.ndarray, rows: list[int]) -> np.ndarray:
+    return unit[rows].mean(axis=0) if rows else np.zeros(unit.shape[1])
+
+
+def _cosine(a: np.ndarray, b: np.ndarray) -> float:
+    return float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b) + 1e-9))
