@@ -35,7 +35,7 @@ from .recursive import Note, Reading
 from .terms import content_words
 from .units import MAX_WORDS, MIN_WORDS, units
 
-__all__ = ["LONG_ITEM_CHARS", "chapters", "summarize_item", "units"]
+__all__ = ["LONG_ITEM_CHARS", "chapters", "summarize_item"]
 
 LONG_ITEM_CHARS = 8000  # shorter items read fine as a plain summary
 # Set on the dev halves of demo/eval/checklist.jsonl and podcast-checklist.jsonl.
@@ -167,11 +167,14 @@ def _phrases(text: str) -> list[str]:
 def _distinctive(words: list[list[str]], parts: list[range]) -> list[dict[str, float]]:
     """Per chapter, each word's weight: frequent in the chapter and rare in the others (TF-IDF
     with chapters as documents); a word every chapter uses (a filler, the show's subject) weighs
-    next to nothing, one that only this chapter repeats weighs most."""
+    nothing, one that only this chapter repeats weighs most."""
     counts = [Counter(w for u in part for w in words[u]) for part in parts]
     spread = Counter(w for c in counts for w in c)
     n = len(parts)
-    return [{w: (1 + math.log(k)) * math.log((n + 1) / spread[w]) for w, k in c.items() if k >= 2} for c in counts]
+    if n == 1:
+        return [{w: 1 + math.log(k) for w, k in counts[0].items() if k >= 2}]
+    return [{w: (1 + math.log(k)) * math.log(n / spread[w]) for w, k in c.items() if k >= 2 and spread[w] < n}
+            for c in counts]
 
 
 def _heading(lib, phrases: list[list[str]], part: range, weight: dict[str, float]) -> tuple[list[str], float]:
