@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import itertools
 import math
 import re
 from collections import Counter
@@ -104,7 +105,7 @@ def chapters(vectors: np.ndarray, words: int) -> list[range]:
     deepest such drops first (TextTiling on embeddings), no chapter shorter than a block."""
     wanted = max(1, min(MAX_CHAPTERS, round(words / WORDS_PER_CHAPTER)))
     if wanted == 1 or len(vectors) < 4 * BLOCK:
-        return [range(0, len(vectors))]
+        return [range(len(vectors))]
     gaps = _cohesion(vectors.astype(np.float64), BLOCK)
     depth = np.array([gaps[max(0, i - BLOCK): i + 1].max() + gaps[i: i + BLOCK + 1].max() - 2 * g
                       for i, g in enumerate(gaps)])
@@ -116,7 +117,7 @@ def chapters(vectors: np.ndarray, words: int) -> list[range]:
         if min(cut, len(vectors) - cut) >= BLOCK and all(abs(cut - c) >= 2 * BLOCK for c in chosen):
             chosen.append(cut)
     edges = [0, *sorted(chosen), len(vectors)]
-    return [range(a, b) for a, b in zip(edges, edges[1:])]
+    return [range(a, b) for a, b in itertools.pairwise(edges)]
 
 
 def _cohesion(matrix: np.ndarray, window: int) -> np.ndarray:
@@ -139,7 +140,7 @@ def _terms(text: str) -> list[str]:
 
 @functools.lru_cache(maxsize=65536)
 def _fold(word: str) -> str:
-    word = word[:-2] if word.endswith("'s") else word
+    word = word.removesuffix("'s")
     return word if "'" not in word and content_words(word) == [word] else ""
 
 
