@@ -8,10 +8,11 @@ from pathlib import Path
 
 import ft
 from ft.sources.segment import split_posts
-from ft.tasks.chapters import summarize_item, units
+from ft.tasks.chapters import summarize_item
 from ft.tasks.evaluate import load_cases, segmentation
 from ft.tasks.label_names import library_examples
 from ft.tasks.taxonomy import from_names
+from ft.tasks.units import MAX_WORDS, MIN_WORDS, units
 from index import Record
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -51,7 +52,7 @@ def test_ask_right_after_add_embeds_and_answers(cli, tmp_path):
 
 
 def test_captions_become_chapters_of_whole_units(ft_home, embedder):
-    talk = " ".join(f">> so today we talk about {topic} and the {topic} number {i} matters because {topic} "
+    talk = " ".join(f">> um so today we talk about {topic} and you know the {topic} number {i} matters because {topic} "
                     f"changes how we think about {topic} in practice" for topic in ("sourdough", "kernels", "marathons")
                     for i in range(140))
     with ft.Library(ft_home, embedder=embedder) as lib:
@@ -59,11 +60,27 @@ def test_captions_become_chapters_of_whole_units(ft_home, embedder):
         reading = summarize_item(lib, lib.items()[0].id)
     lines = [s for s, _ in reading.sentences]
     assert lines[0].startswith("Key terms: ") and sum(line.startswith("## ") for line in lines) >= 2
+    headings = " ".join(line for line in lines if line.startswith(("## ", "Key terms: ")))
+    assert not {"um", "know", "today"} & set(headings.replace(",", " ").split())  # said everywhere: no topic
     for sentence, notes in reading.sentences:
         if notes:
             assert " ".join(talk[notes[0].start:notes[0].end].split()) == sentence
             assert ">>" not in sentence
     assert all(not talk[a:b].startswith(">") for a, b in units(talk))
+
+
+def test_units_are_whole_sentences_and_readable_caption_pieces():
+    turn = ("so we trained the model for three weeks on the cluster and it kept diverging at night um and then "
+            "we found the bad batch of data it was the same cookie banner a million times you know and so we "
+            "dropped it and the loss came back down but the thing is nobody noticed for days because the "
+            "dashboards were broken too and so the lesson is check your data first and then check it again "
+            "actually i mean it every single time")
+    text = f"It was 1.5 billion parameters (v2.0). Then it broke!\n\n>> {turn} >> really wow"
+    pieces = [text[a:b] for a, b in units(text)]
+    assert pieces[:2] == ["It was 1.5 billion parameters (v2.0).", "Then it broke!"]
+    caption = pieces[2:-1]
+    assert len(caption) >= 2 and all(MIN_WORDS <= len(p.split()) <= MAX_WORDS for p in caption)
+    assert " ".join(caption).split() == turn.split() and pieces[-1] == "really wow"  # nothing lost or cut
 
 
 def test_bare_label_names_learn_examples_from_the_library(demo_library, embedder):

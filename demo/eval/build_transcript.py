@@ -1,10 +1,17 @@
-"""Assemble the long caption transcript that demo/eval/checklist.jsonl is written for.
+"""Assemble the long caption transcripts that the topic checklists in demo/eval are written for.
 
 A four-hour auto-caption dump is the hardest input for a summary: lower case, no punctuation,
-speaker turns marked ``>>``. This joins the demo library's talks and notes with the shared
-samples (when ../shared is present) in that shape, as a YouTube caption dump:
+speaker turns marked ``>>``. Two transcripts are built in that shape, as YouTube caption dumps:
 
-    python demo/eval/build_transcript.py OUT.txt
+- ``mixed``: the demo library's talks and notes with the shared samples (when ../shared is
+  present), joined end to end (abrupt topic jumps); its checklist is ``checklist.jsonl``;
+- ``podcast``: ``podcast.txt``, one long three-way conversation written for this (a turn a
+  paragraph), drifting over many topics with digressions and filler; its checklist is
+  ``podcast-checklist.jsonl``;
+- ``both``: the two one after the other (180 KB, the length where the chapter count is capped),
+  for both checklists together.
+
+    python demo/eval/build_transcript.py OUT.txt [mixed|podcast|both]
 """
 
 from __future__ import annotations
@@ -39,10 +46,19 @@ def caption_lines(text: str) -> list[str]:
     return lines
 
 
-def main(out: Path) -> None:
-    lines = ["Transcript", "lngTalk0001 • A long conversation about models, machines and everything else",
-             "Kind: captions", "Language: en"]
-    for part in PARTS:
+TRANSCRIPTS = {
+    "mixed": ("lngTalk0001 • A long conversation about models, machines and everything else", PARTS),
+    "podcast": ("pdcLngTbl07 • The Long Table #112: Ifeoma Adeyemi on scaling, robots, running and jollof",
+                ["demo/eval/podcast.txt"]),
+    # The two one after the other: near four hours, where the chapter count reaches its cap.
+    "both": ("lngBoth0001 • A long conversation, then The Long Table #112", [*PARTS, "demo/eval/podcast.txt"]),
+}
+
+
+def main(out: Path, name: str = "mixed") -> None:
+    title, parts = TRANSCRIPTS[name]
+    lines = ["Transcript", title, "Kind: captions", "Language: en"]
+    for part in parts:
         path = ROOT / part
         if path.is_file():
             lines += caption_lines(path.read_text(encoding="utf-8"))
@@ -50,4 +66,4 @@ def main(out: Path) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]))
+    main(Path(sys.argv[1]), *sys.argv[2:3])

@@ -4,19 +4,24 @@ The central sentences of a four-hour conversation are its most generic ones ("So
 models learn."), so a long item is read the other way round:
 
 1. **units**: whole sentences; captions without punctuation are cut at speaker turns (``>>``)
-   and at the words that open a new thought, never inside a sentence that has an end;
+   and at the words that open a new thought (``ft.tasks.units``), never inside a sentence;
 2. **chapters**: a TextTiling-style segmentation of the units' embeddings, the deepest drops in
-   similarity between neighbouring windows becoming chapter breaks, in source order;
-3. **headings**: each chapter's distinctive phrases (frequent in it, rare in the other
-   chapters), chosen by maximal marginal relevance so the heading does not repeat itself;
-4. **sentences**: those that carry the chapter's distinctive terms, names and numbers, near its
-   meaning, each with its citation;
-5. a **key terms** line for the whole item.
+   similarity between the units before and after a point becoming chapter breaks, in source
+   order; more chapters for longer input (one per ~800 words, 24 at most);
+3. **headings**: each chapter's distinctive phrases (words and runs of words frequent in it and
+   rare in the other chapters, so fillers and the show's own subject weigh nothing), chosen by
+   maximal marginal relevance over their embeddings so the heading names different things;
+4. **sentences**: one per ~400 words of the chapter, each the unit that adds the most
+   distinctive words not yet said (by the heading or the units already chosen), numbers and
+   names counting extra, each with its citation;
+5. a **key terms** line for the whole item: the leading phrases of the chapters that stand out.
 """
 
 from __future__ import annotations
 
 import bisect
+import functools
+import itertools
 import math
 import re
 from collections import Counter
@@ -29,24 +34,23 @@ from index.reading import chunk_starts
 
 from .recursive import Note, Reading
 from .terms import content_words
+from .units import MAX_WORDS, MIN_WORDS, units
 
-__all__ = ["LONG_ITEM_CHARS", "chapters", "summarize_item", "units"]
+__all__ = ["LONG_ITEM_CHARS", "chapters", "summarize_item"]
 
 LONG_ITEM_CHARS = 8000  # shorter items read fine as a plain summary
-# Set on the dev half of demo/eval/checklist.jsonl.
+# Set on the dev halves of demo/eval/checklist.jsonl and podcast-checklist.jsonl.
 WORDS_PER_CHAPTER = 800
 MAX_CHAPTERS = 24
-PER_CHAPTER = 2
+WORDS_PER_SENTENCE = 400  # a chapter quotes one unit per this many of its words...
+PER_CHAPTER = (1, 4)  # ...and at least and at most these many
 HEADING_PHRASES = 3
 KEY_TERMS = 8
-MIN_WORDS, MAX_WORDS = 7, 60  # shorter units say little; longer pseudo-sentences read badly
-BLOCK = 8  # units per block in the segmentation
+BLOCK = 12  # units compared on each side of a possible chapter break
+PLACE_WORDS = 32  # a unit's first words place it among chapters well enough; embedding is most of the time
 
-_SENTENCE = re.compile(r"[^.!?…\n]+(?:[.!?…]+[\"')\]]*(?=\s|$)|\n|$)")
-_TURN = re.compile(r"\s*>>\s*")
-# Where an unpunctuated caption opens a new thought (cut before these words).
-_OPENERS = re.compile(r"\s(?=(?:so|and so|but|now|okay|ok|right|well|because|and then|the thing is|i think|you know)\s)",
-                      re.IGNORECASE)
+_TOKEN = re.compile(r"[^\W_]+(?:[-'.][^\W_]+)*")
+_JOINERS = frozenset({"of", "per"})
 _NUMBER = re.compile(r"\d")
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-zA-Z]+")
 
@@ -64,56 +68,31 @@ def summarize_item(lib, item_id: int, on_sentence: Callable[[str, list[Note]], N
 
     if not spans:
         return Reading([])
-    vectors = lib.embedder.embed([" ".join(text[a:b].split()[:MAX_WORDS]) for a, b in spans])  # enough to place a unit
+    vectors = lib.embedder.embed([" ".join(text[a:b].split()[:PLACE_WORDS]) for a, b in spans])
     parts = chapters(vectors, _word_count(text))
-    words = [content_words(text[a:b]) for a, b in spans]
+    words = [_terms(text[a:b]) for a, b in spans]
+    phrases = [_phrases(text[a:b]) for a, b in spans]
     weights = _distinctive(words, parts)
-    headings = [_heading(lib, words, part, weight) for part, weight in zip(parts, weights)]
-    emit("Key terms: " + ", ".join(list(dict.fromkeys(h[0] for h in headings if h))[:KEY_TERMS]), [])
+    scored = [_heading(lib, phrases, part, weight) for part, weight in zip(parts, weights)]
+    headings = [h for h, _ in scored]
+    emit("Key terms: " + ", ".join(_key_terms(scored)), [])
     chunk_items(lib.db, lib.embedder)  # chunk boundaries for the citations; no vectors are needed
     starts = chunk_starts(lib.db, item_id)
     for part, weight, heading in zip(parts, weights, headings):
         emit("## " + " · ".join(heading), [])
-        for u in _sentences(spans, words, vectors, part, weight, text):
+        for u in _sentences(spans, words, vectors, part, weight, text, heading):
             a, b = spans[u]
             chunk = max(bisect.bisect_right(starts, a) - 1, 0)
             emit(" ".join(text[a:b].split()), [Note(item_id, chunk, a, b, 0.0, text[a:b])])
     return Reading(out)
 
 
-def units(text: str) -> list[tuple[int, int]]:
-    """Spans of whole sentences; unpunctuated runs are cut at speaker turns and at thought openers."""
-    spans = []
-    for turn in _split(text, _TURN, 0):
-        for a, b in _split_sentences(text, *turn):
-            if len(text[a:b].split()) > MAX_WORDS:
-                spans.extend(s for s in _split(text, _OPENERS, a, b))
-            else:
-                spans.append((a, b))
-    return [(a, b) for a, b in (_trim(text, a, b) for a, b in spans) if b > a]
-
-
-def _split(text: str, pattern: re.Pattern[str], start: int, end: int | None = None) -> list[tuple[int, int]]:
-    end = len(text) if end is None else end
-    cuts = [m.start() for m in pattern.finditer(text, start, end)] + [end]
-    out, a = [], start
-    for cut in cuts:
-        if cut > a:
-            out.append((a, cut))
-        a = cut
-    return out
-
-
-def _split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    return [(start + m.start(), start + m.end()) for m in _SENTENCE.finditer(text[start:end])]
-
-
-def _trim(text: str, a: int, b: int) -> tuple[int, int]:
-    while a < b and (text[a].isspace() or text[a] == ">"):
-        a += 1
-    while b > a and text[b - 1].isspace():
-        b -= 1
-    return a, b
+def _key_terms(headings: list[tuple[list[str], float]]) -> list[str]:
+    """The whole item's key terms: the leading phrases of the chapters that stand out most, in
+    source order (the first chapters' phrases are no better than the last ones')."""
+    leads = [(h[0], score) for h, score in headings if h]
+    keep = sorted(range(len(leads)), key=lambda i: leads[i][1], reverse=True)[:KEY_TERMS]
+    return list(dict.fromkeys(leads[i][0] for i in sorted(keep)))
 
 
 def _word_count(text: str) -> int:
@@ -121,54 +100,96 @@ def _word_count(text: str) -> int:
 
 
 def chapters(vectors: np.ndarray, words: int) -> list[range]:
-    """Unit ranges of the chapters: breaks at the deepest similarity drops between blocks."""
+    """Unit ranges of the chapters, in source order: breaks at any unit boundary where what is
+    said in the ``BLOCK`` units before it and in those after it are least alike in meaning, the
+    deepest such drops first (TextTiling on embeddings), no chapter shorter than a block."""
     wanted = max(1, min(MAX_CHAPTERS, round(words / WORDS_PER_CHAPTER)))
-    blocks = [vectors[i: i + BLOCK].mean(axis=0) for i in range(0, len(vectors), BLOCK)]
-    if wanted == 1 or len(blocks) < 4:
-        return [range(0, len(vectors))]
-    blocks = np.array(blocks)
-    blocks /= np.linalg.norm(blocks, axis=1, keepdims=True) + 1e-9
-    gaps = []
-    for g in range(1, len(blocks)):
-        left = blocks[max(0, g - 2): g].mean(axis=0)
-        right = blocks[g: g + 2].mean(axis=0)
-        gaps.append(float(left @ right))
-    depth = [max(gaps[max(0, i - 3): i + 1]) + max(gaps[i: i + 4]) - 2 * s for i, s in enumerate(gaps)]
+    if wanted == 1 or len(vectors) < 4 * BLOCK:
+        return [range(len(vectors))]
+    gaps = _cohesion(vectors.astype(np.float64), BLOCK)
+    depth = np.array([gaps[max(0, i - BLOCK): i + 1].max() + gaps[i: i + BLOCK + 1].max() - 2 * g
+                      for i, g in enumerate(gaps)])
     chosen: list[int] = []
-    for i in np.argsort(depth)[::-1]:
+    for i in np.argsort(-depth, kind="stable"):
         if len(chosen) == wanted - 1:
             break
-        if all(abs(int(i) - c) >= 2 for c in chosen):
-            chosen.append(int(i))
-    breaks = sorted((c + 1) * BLOCK for c in chosen)
-    edges = [0, *breaks, len(vectors)]
-    return [range(a, b) for a, b in zip(edges, edges[1:]) if b > a]
+        cut = int(i) + 1
+        if min(cut, len(vectors) - cut) >= BLOCK and all(abs(cut - c) >= 2 * BLOCK for c in chosen):
+            chosen.append(cut)
+    edges = [0, *sorted(chosen), len(vectors)]
+    return [range(a, b) for a, b in itertools.pairwise(edges)]
+
+
+def _cohesion(matrix: np.ndarray, window: int) -> np.ndarray:
+    """For each boundary between units i and i+1, the cosine of the sums of the ``window`` rows
+    before it and after it."""
+    n = len(matrix)
+    total = np.vstack([np.zeros((1, matrix.shape[1])), np.cumsum(matrix, axis=0)])
+    at = np.arange(1, n)
+    left = total[at] - total[np.maximum(0, at - window)]
+    right = total[np.minimum(n, at + window)] - total[at]
+    norms = np.linalg.norm(left, axis=1) * np.linalg.norm(right, axis=1) + 1e-9
+    return (left * right).sum(axis=1) / norms
+
+
+def _terms(text: str) -> list[str]:
+    """Content words of a unit, possessives folded ("moravec's" is "moravec") and spoken
+    contractions ("we're", "don't") dropped: they carry no topic."""
+    return [term for term in map(_fold, _TOKEN.findall(text.lower())) if term]
+
+
+@functools.lru_cache(maxsize=65536)
+def _fold(word: str) -> str:
+    word = word.removesuffix("'s")
+    return word if "'" not in word and content_words(word) == [word] else ""
+
+
+def _phrases(text: str) -> list[str]:
+    """Candidate heading phrases of a unit: runs of one to three adjacent content words, possibly
+    joined by "of" or "per" ("tokens per parameter", "making of the atomic bomb" gives "atomic bomb")."""
+    out: list[str] = []
+    run: list[str] = []
+    for token in [*_TOKEN.findall(text.lower()), "."]:
+        if term := _fold(token):
+            run.append(term)
+            continue
+        if token in _JOINERS and run:
+            run.append(token)
+            continue
+        while run and run[-1] in _JOINERS:
+            run.pop()
+        for n in (1, 2, 3):
+            out.extend(" ".join(run[i: i + n]) for i in range(len(run) - n + 1)
+                       if run[i] not in _JOINERS and run[i + n - 1] not in _JOINERS)
+        run = []
+    return out
 
 
 def _distinctive(words: list[list[str]], parts: list[range]) -> list[dict[str, float]]:
-    """Per chapter, each word's weight: frequent in the chapter and rare in the others (c-TF-IDF)."""
+    """Per chapter, each word's weight: frequent in the chapter and rare in the others (TF-IDF
+    with chapters as documents); a word every chapter uses (a filler, the show's subject) weighs
+    nothing, one that only this chapter repeats weighs most."""
     counts = [Counter(w for u in part for w in words[u]) for part in parts]
     spread = Counter(w for c in counts for w in c)
     n = len(parts)
-    weights = []
-    for c in counts:
-        total = sum(c.values()) or 1
-        weights.append({w: (k / total) * math.log(1 + n / spread[w]) * min(k, 4) for w, k in c.items() if k >= 2 or n == 1})
-    return weights
+    if n == 1:
+        return [{w: 1 + math.log(k) for w, k in counts[0].items() if k >= 2}]
+    return [{w: (1 + math.log(k)) * math.log(n / spread[w]) for w, k in c.items() if k >= 2 and spread[w] < n}
+            for c in counts]
 
 
-def _heading(lib, words: list[list[str]], part: range, weight: dict[str, float]) -> list[str]:
-    """The chapter's distinctive phrases (words and two-word phrases), different from each other."""
-    phrases: Counter[str] = Counter()
-    for u in part:
-        seq = words[u]
-        phrases.update(w for w in seq if weight.get(w) and not w.isdigit())
-        phrases.update(f"{a} {b}" for a, b in zip(seq, seq[1:]) if a != b and weight.get(a) and weight.get(b))
-    scored = {p: sum(weight[w] for w in p.split()) / len(p.split()) * (1.6 if " " in p and k >= 2 else 1.0)
-              for p, k in phrases.items() if " " not in p or k >= 2}
+def _heading(lib, phrases: list[list[str]], part: range, weight: dict[str, float]) -> tuple[list[str], float]:
+    """The chapter's distinctive phrases, chosen by maximal marginal relevance over their
+    embeddings so the heading names different things instead of one thing three times."""
+    counts = Counter(p for u in part for p in phrases[u])
+    scored = {}
+    for phrase, k in counts.items():
+        terms = [w for w in phrase.split() if w not in _JOINERS]
+        if all(weight.get(w) for w in terms) and not all(w.isdigit() for w in terms) and (len(terms) == 1 or k >= 2):
+            scored[phrase] = sum(weight[w] for w in terms) / len(terms) * (1 + 0.5 * (len(terms) - 1))
     candidates = sorted(scored, key=scored.__getitem__, reverse=True)[:12]
     if len(candidates) <= HEADING_PHRASES:
-        return candidates
+        return candidates, scored.get(candidates[0], 0.0) if candidates else 0.0
     vectors = lib.embedder.embed(candidates)
     relevance = np.array([scored[c] for c in candidates])
     relevance = relevance / relevance.max()
@@ -177,30 +198,42 @@ def _heading(lib, words: list[list[str]], part: range, weight: dict[str, float])
         overlap = (vectors @ vectors[chosen].T).max(axis=1) if chosen else np.zeros(len(candidates))
         value = 0.6 * relevance - 0.4 * overlap
         value[chosen] = -np.inf
+        for i, c in enumerate(candidates):  # a phrase inside a chosen one, or holding one, adds nothing
+            if any(set(c.split()) <= set(candidates[j].split()) or set(candidates[j].split()) <= set(c.split())
+                   for j in chosen):
+                value[i] = -np.inf
+        if not np.isfinite(value).any():
+            break
         chosen.append(int(np.argmax(value)))
-    return [candidates[i] for i in chosen]
+    return [candidates[i] for i in chosen], scored[candidates[0]]
 
 
-def _sentences(spans, words, vectors: np.ndarray, part: range, weight: dict[str, float], text: str) -> list[int]:
-    """The chapter's units that carry its distinctive content, not too alike, in source order."""
+def _sentences(spans, words, vectors: np.ndarray, part: range, weight: dict[str, float], text: str,
+               heading: list[str]) -> list[int]:
+    """The chapter's units that carry the most of its distinctive words not yet said (by the
+    heading or an already chosen unit), with numbers and names counting extra, in source order."""
     usable = [u for u in part if MIN_WORDS <= len(text[spans[u][0]:spans[u][1]].split()) <= MAX_WORDS]
     if not usable:
         return []
     centre = vectors[list(part)].mean(axis=0)
     centre /= np.linalg.norm(centre) + 1e-9
     top = max(weight.values(), default=1.0) or 1.0
-    scores = []
-    for u in usable:
-        unit = text[spans[u][0]:spans[u][1]]
-        terms = set(words[u])
-        content = sum(weight.get(w, 0.0) for w in terms) / top / math.sqrt(max(len(words[u]), 4))
-        specifics = 0.15 * bool(_NUMBER.search(unit)) + 0.1 * min(len(_NAME.findall(unit)), 3)
-        scores.append(content + specifics + 0.5 * float(vectors[u] @ centre))
-    scores = np.array(scores)
+    said = {w for phrase in heading for w in phrase.split()}
     chosen: list[int] = []
-    while len(chosen) < min(PER_CHAPTER, len(usable)):
-        overlap = (vectors[[usable[c] for c in chosen]] @ vectors[usable].T).max(axis=0) if chosen else np.zeros(len(usable))
-        value = scores - 0.5 * overlap
-        value[chosen] = -np.inf
-        chosen.append(int(np.argmax(value)))
-    return sorted(usable[c] for c in chosen)
+    length = sum(len(text[spans[u][0]:spans[u][1]].split()) for u in part)
+    wanted = min(max(PER_CHAPTER[0], round(length / WORDS_PER_SENTENCE)), PER_CHAPTER[1], len(usable))
+    while len(chosen) < wanted:
+        best, value = None, -np.inf
+        for u in usable:
+            if u in chosen:
+                continue
+            unit = text[spans[u][0]:spans[u][1]]
+            new = set(words[u]) - said
+            content = sum(weight.get(w, 0.0) for w in new) / top / math.sqrt(max(len(words[u]), 4))
+            specifics = 0.15 * bool(_NUMBER.search(unit)) + 0.1 * min(len(_NAME.findall(unit)), 3)
+            score = content + specifics + 0.3 * float(vectors[u] @ centre)
+            if score > value:
+                best, value = u, score
+        chosen.append(best)
+        said |= set(words[best])
+    return sorted(chosen)
