@@ -10,7 +10,7 @@ import ft
 from ft.sources.segment import split_posts
 from ft.tasks.chapters import summarize_item
 from ft.tasks.evaluate import load_cases, segmentation
-from ft.tasks.label_names import library_examples
+from ft.tasks.label_names import name_meanings
 from ft.tasks.taxonomy import from_names
 from ft.tasks.units import MAX_WORDS, MIN_WORDS, units
 from index import Record
@@ -83,10 +83,16 @@ def test_units_are_whole_sentences_and_readable_caption_pieces():
     assert " ".join(caption).split() == turn.split() and pieces[-1] == "really wow"  # nothing lost or cut
 
 
-def test_bare_label_names_learn_examples_from_the_library(demo_library, embedder):
+def test_bare_label_names_learn_words_and_examples_from_the_library(demo_library, embedder):
+    taxonomy = from_names("t", "baking,robots,databases")
     with ft.Library(demo_library, embedder=embedder) as lib:
-        examples = library_examples(lib, from_names("t", "baking,robots,databases"), embedder.embed)
+        meanings = name_meanings(lib, taxonomy, embedder.embed)
+    described, examples = meanings.taxonomy, meanings.examples
+    assert meanings.library is not None and len(meanings.library) > len(examples)
     assert {label for label, _ in examples} == {"baking", "robots", "databases"}
+    assert described.names == taxonomy.names and all(label.description for label in described.labels)
+    words = {label.name: label.description.split(", ") for label in described.labels}
+    assert not set(words["baking"]) & set(words["robots"])  # a word describes one label only
 
 
 def test_eval_commands_report_figures(cli, demo_copy, tmp_path, monkeypatch):

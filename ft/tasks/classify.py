@@ -6,8 +6,10 @@
    items the user labelled with it) and against its facets (the name and each
    phrase of the description, embedded apart), taking the mean of the two
    closest facets — so "GPUs, kernels, databases" matches an item about any
-   one of them, not only one about all three. When the best label beats the
-   runner-up by at least ``MARGIN``, that is the answer — instantly.
+   one of them, not only one about all three. Labels given by name alone get
+   a description of library words, examples and a prior from the library
+   (``label_names``). When the best label beats the runner-up by at least
+   ``MARGIN``, that is the answer — instantly.
 2. **LLM.** Items closer to a tie go to the model. One prompt prefix holds the
    instructions, the taxonomy and one example per label; it is evaluated once
    and kept in the KV cache, and each item is appended to it. The model does
@@ -43,7 +45,7 @@ from index.labels import set_user_label, store_label, unclassified, user_labels
 from index.records import Skipped
 from index.store import item_by_title, item_count
 
-from .label_names import library_examples
+from .label_names import name_meanings
 from .taxonomy import Taxonomy
 
 if TYPE_CHECKING:
@@ -88,7 +90,7 @@ class Cascade:
 
     def __init__(self, taxonomy: Taxonomy, embed: Callable[[Sequence[str]], np.ndarray],
                  engine_factory: Callable[[], object] | None, corrections: Sequence[tuple[str, np.ndarray]] = (),
-                 margin: float = MARGIN, weight: float = EMBEDDING_WEIGHT) -> None:
+                 margin: float = MARGIN, weight: float = EMBEDDING_WEIGHT, library: np.ndarray | None = None) -> None:
         self.taxonomy = taxonomy
         self.embed = embed
         self.margin = margin
@@ -99,6 +101,9 @@ class Cascade:
         self.trust: float | None = None  # the model's chance-corrected agreement with confident embeddings
         self.prototypes = self._prototypes(corrections)  # (L, dim)
         self.facets = [self.embed(_facets(label)) for label in taxonomy.labels]  # L × (F_l, dim)
+        # Labels known by name alone pull unevenly (one sits nearer to everything): their mean score
+        # over the library is subtracted, so a label wins an item by fitting it, not by being generic.
+        self.prior = self._scores(library).mean(axis=0) if library is not None and len(library) else 0.0
 
     def _prototypes(self, corrections: Sequence[tuple[str, np.ndarray]]) -> np.ndarray:
         labels = self.taxonomy.labels
@@ -114,7 +119,11 @@ class Cascade:
         return np.array(rows, dtype=np.float32)
 
     def similarities(self, vectors: np.ndarray) -> np.ndarray:
-        """(N, L) label scores: centroid cosine and the mean of the two closest facets, averaged."""
+        """(N, L) label scores: centroid cosine and the mean of the two closest facets, averaged,
+        less each label's mean over the library when its labels were given by name alone."""
+        return self._scores(vectors) - self.prior
+
+    def _scores(self, vectors: np.ndarray) -> np.ndarray:
         centroid = vectors @ self.prototypes.T
         facet = np.stack([np.sort(vectors @ f.T, axis=1)[:, -2:].mean(axis=1) for f in self.facets], axis=1)
         return 0.5 * centroid + 0.5 * facet
@@ -216,15 +225,23 @@ class ClassifyReport:
         return {**self.__dict__, "rate": self.rate}
 
 
+def _cascade(lib: Library, taxonomy: Taxonomy, engine_factory, margin: float = MARGIN,
+             weight: float = EMBEDDING_WEIGHT) -> Cascade:
+    """The cascade for ``taxonomy`` in this library: labels given by name alone get their meaning
+    from the library (``label_names``), and the user's own labels in it are examples."""
+    meanings = name_meanings(lib, taxonomy, lib.embedder.embed)
+    return Cascade(meanings.taxonomy, lib.embedder.embed, engine_factory, _corrections(lib, taxonomy) + meanings.examples,
+                   margin, weight, meanings.library)
+
+
 def _corrections(lib: Library, taxonomy: Taxonomy) -> list[tuple[str, np.ndarray]]:
-    """The user's own labels in this taxonomy, as (label, item vector) examples; for labels given
-    by name alone, also the library items that self-training finds for them (``label_names``)."""
+    """The user's own labels in this taxonomy, as (label, item vector) examples."""
     out = []
     for item_id, label in user_labels(lib.db, taxonomy.name):
         vector = lib.vectors.item_vector(item_id)
         if vector is not None and label in taxonomy.names:
             out.append((label, vector))
-    return out + library_examples(lib, taxonomy, lib.embedder.embed)
+    return out
 
 
 def classify_library(lib: Library, taxonomy: Taxonomy, engine_factory, force: bool = False, batch: int = 64,
@@ -236,7 +253,7 @@ def classify_library(lib: Library, taxonomy: Taxonomy, engine_factory, force: bo
         lib.embed()
         todo = unclassified(lib.db, taxonomy.name, taxonomy.fingerprint, force)
         report.unchanged = item_count(lib.db) - len(todo)
-        cascade = Cascade(taxonomy, lib.embedder.embed, engine_factory, _corrections(lib, taxonomy))
+        cascade = _cascade(lib, taxonomy, engine_factory)
         counts: Counter[str] = Counter()
         for start in range(0, len(todo), batch):
             rows = todo[start : start + batch]
@@ -265,7 +282,7 @@ def suggest(lib: Library, item_id: int, taxonomy: Taxonomy) -> Decision:
     """A quick label for one item, by embeddings alone (no language model): the same first stage,
     prototypes and user corrections ``classify_library`` uses, for an interface to offer."""
     item = lib.get(item_id)
-    cascade = Cascade(taxonomy, lib.embedder.embed, None, _corrections(lib, taxonomy))
+    cascade = _cascade(lib, taxonomy, None)
     return cascade.classify([item_text(item.title, item.text)], item_vectors(lib, [(item.id, item.title, item.text)]),
                             stages=("embedding",))[0]
 
@@ -365,7 +382,7 @@ def evaluate(lib: Library, taxonomy: Taxonomy, path: Path, engine_factory, metho
     items, truth = read_labelled(lib, path, taxonomy)
     texts = [item_text(title, text) for _, title, text in items]
     vectors = item_vectors(lib, items)
-    cascade = Cascade(taxonomy, lib.embedder.embed, engine_factory, _corrections(lib, taxonomy), margin, weight)
+    cascade = _cascade(lib, taxonomy, engine_factory, margin, weight)
     stages = {"embedding": ("embedding",), "llm": ("llm",), "cascade": ("embedding", "llm")}
     reports = []
     for method in methods:

@@ -1,59 +1,132 @@
-"""What a bare label name means in this library: its nearest items, refined by self-training.
+"""What a bare label name means in this library: its words, its nearest items, self-training.
 
 ``ft classify --labels a,b,c`` gives only names, and a name embedded alone ("systems") is a poor
 centroid: it sits nearer to generic text than to the items a person would file under it. The
-library itself says more. Each label starts at its name's embedding; the items nearest it that
-are clearly its own (they beat the runner-up label) become its examples; the label's centroid
-moves to the mean of name and examples, and the items are assigned again, a few rounds. The
-examples found this way are handed to the cascade like a user's corrections, so descriptions,
-examples and real corrections keep working as before.
+library itself says more, in two ways:
+
+1. **Its vocabulary.** The library's own words (those in at least two items and at most a
+   quarter of them) are embedded one by one; each label takes the ``TERMS`` words nearest its
+   name among those nearer to it than to any other label ("business": company, revenue,
+   customers, market…). The words become the label's description, so the cascade scores items
+   against each of them as facets, as it does for a taxonomy a person described, and the
+   language model reads them in its prompt. The label's query is its name plus their mean.
+2. **Its items.** Each label starts at that query; the items nearest it that are clearly its
+   own (they beat the runner-up label) become its examples; the centroid moves to the mean of
+   query and examples, and the items are assigned again, a few rounds. The examples are handed
+   to the cascade like a user's corrections.
+3. **Its balance.** Some names pull every item a little ("systems", "research"). The cascade
+   subtracts each label's mean score over the library sample, so the winner is the label that
+   fits an item better than it fits items in general.
+
+Tried on the dev halves and left out because they did not help on both label sets: a prompt
+template around the name ("a post about X"), keyword-search hits for the name as seeds,
+words distinctive of a label's self-trained items, a per-label quota of examples, and
+centring the scores used in self-training (BENCHMARKS.md).
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
 from index.store import item_ids
 
-from .taxonomy import Taxonomy
+from .taxonomy import Label, Taxonomy
+from .terms import content_words
 
-__all__ = ["library_examples"]
+__all__ = ["Meanings", "name_meanings"]
 
-# Set on the dev half of demo/eval/labels.jsonl.
+Embed = Callable[[Sequence[str]], np.ndarray]
+
+# Set on the dev halves of demo/eval/labels.jsonl and demo/eval/labels-feed.jsonl.
 SAMPLE = 4000       # items the label meanings are learnt from, evenly spread over the library
 ROUNDS = 2          # self-training rounds
 SHARE = 0.5         # of the items a label wins, the most confident share become its examples
-NAME_WEIGHT = 0.5   # the name's weight against the mean of its examples
+NAME_WEIGHT = 0.5   # the label's query weight against the mean of its examples
+VOCABULARY = 2000   # the library's commonest words embedded to find each name's vocabulary
+TERMS = 8           # words kept per label
+TEXT_CHARS = 2000   # how much of an item its words are read from
 
 
-def library_examples(lib, taxonomy: Taxonomy, embed: Callable[[Sequence[str]], np.ndarray]) -> list[tuple[str, np.ndarray]]:
-    """(label, item vector) examples for the labels that have neither description nor examples."""
+@dataclass
+class Meanings:
+    """What the library says about a taxonomy's bare label names."""
+
+    taxonomy: Taxonomy  # each bare label described by its library words
+    examples: list[tuple[str, np.ndarray]]  # (label, item vector) found by self-training
+    library: np.ndarray | None = None  # the item vectors they were learnt from (None: no bare label)
+
+
+def name_meanings(lib, taxonomy: Taxonomy, embed: Embed) -> Meanings:
+    """The taxonomy with a description of library words for each label that has neither
+    description nor examples, (label, item vector) examples for those labels, and the library
+    sample, against which the cascade evens out how strongly each label pulls."""
     bare = {label.name for label in taxonomy.labels if not label.description and not label.examples}
     if not bare:
-        return []
-    vectors = _item_vectors(lib)
+        return Meanings(taxonomy, [])
+    vectors, texts = _items(lib)
     if len(vectors) < 2 * len(taxonomy.labels):
-        return []
-    names = embed([label.prompt.replace("-", " ").replace("_", " ") for label in taxonomy.labels])
-    names /= np.linalg.norm(names, axis=1, keepdims=True)
-    centroids, members = names, [np.zeros(0, dtype=int)] * len(names)
+        return Meanings(taxonomy, [])
+    names = _unit(embed([label.prompt.replace("-", " ").replace("_", " ") for label in taxonomy.labels]))
+    words, queries = _vocabulary_of(names, _vocabulary(texts), embed)
+    centroids, members = queries, [np.zeros(0, dtype=int)] * len(names)
     for _ in range(ROUNDS):
         members = _confident_members(vectors @ centroids.T)
-        centroids = np.array([_centre(names[i], vectors[m]) for i, m in enumerate(members)])
-    return [(label.name, vectors[j]) for label, m in zip(taxonomy.labels, members) if label.name in bare for j in m]
+        centroids = _unit(np.array([NAME_WEIGHT * queries[i] + (vectors[m].mean(axis=0) if len(m) else 0.0)
+                                    for i, m in enumerate(members)]))
+    described = Taxonomy(taxonomy.name, tuple(
+        Label(label.name, ", ".join(found)) if label.name in bare and found else label
+        for label, found in zip(taxonomy.labels, words)))
+    examples = [(label.name, vectors[j]) for label, m in zip(taxonomy.labels, members) if label.name in bare for j in m]
+    return Meanings(described, examples, vectors)
 
 
-def _item_vectors(lib) -> np.ndarray:
-    """Unit vectors (mean of chunks) of up to ``SAMPLE`` items spread evenly over the library."""
+def _unit(x: np.ndarray) -> np.ndarray:
+    return x / np.linalg.norm(x, axis=1, keepdims=True)
+
+
+def _items(lib) -> tuple[np.ndarray, list[str]]:
+    """Unit vectors (mean of chunks) and texts of up to ``SAMPLE`` items spread evenly over the library."""
     ids = item_ids(lib.db)
     step = max(1, len(ids) // SAMPLE)
-    found = [v for v in (lib.vectors.item_vector(i) for i in ids[::step]) if v is not None]
+    found, texts = [], []
+    for item_id in ids[::step]:
+        vector = lib.vectors.item_vector(item_id)
+        if vector is not None:
+            item = lib.get(item_id)
+            found.append(vector)
+            texts.append(f"{item.title}\n{item.text[:TEXT_CHARS]}")
     if not found:
-        return np.zeros((0, 1), dtype=np.float32)
-    out = np.array(found, dtype=np.float32)
-    return out / np.linalg.norm(out, axis=1, keepdims=True)
+        return np.zeros((0, 1), dtype=np.float32), []
+    return _unit(np.array(found, dtype=np.float32)), texts
+
+
+def _vocabulary(texts: Sequence[str]) -> list[str]:
+    """The library's commonest content words, leaving out those in one item only (names, typos)
+    and those in more than a quarter of the items (they say nothing about a topic)."""
+    frequency = Counter(w for text in texts for w in set(content_words(text)) if w.isalpha() and len(w) > 2)
+    most = max(2, len(texts) // 4)
+    return [w for w, n in sorted(frequency.items(), key=lambda wn: (-wn[1], wn[0])) if 2 <= n <= most][:VOCABULARY]
+
+
+def _vocabulary_of(names: np.ndarray, vocabulary: list[str], embed: Embed) -> tuple[list[list[str]], np.ndarray]:
+    """Per label, the words nearest its name among those nearer to it than to any other label,
+    and its query: the name plus the mean of those words, unit length."""
+    if not vocabulary:
+        return [[] for _ in names], names
+    terms = _unit(embed(vocabulary))
+    sims = terms @ names.T
+    owner = sims.argmax(axis=1)
+    words, queries = [], []
+    for label in range(len(names)):
+        mine = np.flatnonzero(owner == label)
+        top = mine[np.argsort(-sims[mine, label])[:TERMS]]
+        words.append([vocabulary[j] for j in top])
+        queries.append(names[label] + (terms[top].mean(axis=0) if len(top) else 0.0))
+    return words, _unit(np.array(queries))
 
 
 def _confident_members(sims: np.ndarray) -> list[np.ndarray]:
@@ -67,8 +140,3 @@ def _confident_members(sims: np.ndarray) -> list[np.ndarray]:
         keep = max(1, int(len(won) * SHARE)) if len(won) else 0
         out.append(won[np.argsort(-margin[won])[:keep]])
     return out
-
-
-def _centre(name: np.ndarray, examples: np.ndarray) -> np.ndarray:
-    centre = NAME_WEIGHT * name + (examples.mean(axis=0) if len(examples) else 0.0)
-    return centre / np.linalg.norm(centre)
