@@ -7,10 +7,15 @@ meaning together:
 1. **vectors** are built on demand (a new user asks right after ``ft add``);
 2. **candidates**: the chunks nearest the question by meaning, plus the chunks of the items the
    keyword index ranks first that share the question's words — more than the 16 nearest chunks;
-3. **score** each sentence with a window of its neighbours: BM25 over the candidate sentences
-   and cosine similarity to the question, each normalised, fused;
-4. **answer** with the best passages, each cited; when even the nearest chunk is far from the
-   question, or no sentence shares its meaning, "not found in your library".
+3. **units**: the whole sentences of those chunks' items that overlap them (a chunk's edge cuts
+   none); captions without punctuation are cut at speaker turns and where a thought opens;
+4. **score** each unit with a window of its neighbours: BM25 over the candidate units, each with
+   its item's title words (the words that chose the item cannot also choose one of its
+   sentences), and cosine similarity to the question, each normalised, fused;
+5. **answer** with the best passages, each cited: the best unit and the units after it up to
+   ``PASSAGE_WORDS`` (a heading or an interviewer's question matches the question's words, the
+   fact comes after it); when even the nearest chunk is far from the question, or no unit shares
+   its meaning, "not found in your library".
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
