@@ -8,12 +8,13 @@ from pathlib import Path
 
 import ft
 from ft.sources.segment import split_posts
+from ft.tasks.answer import _pieces, answer
 from ft.tasks.chapters import summarize_item
 from ft.tasks.evaluate import load_cases, segmentation
 from ft.tasks.label_names import name_meanings
 from ft.tasks.taxonomy import from_names
 from ft.tasks.units import MAX_WORDS, MIN_WORDS, units
-from index import Record
+from index import Filters, Record
 
 ROOT = Path(__file__).resolve().parents[1]
 DUMP = ROOT / "demo" / "library" / "x-dump.txt"
@@ -106,3 +107,24 @@ def test_eval_commands_report_figures(cli, demo_copy, tmp_path, monkeypatch):
     cases.write_text(json.dumps({"file": str(DUMP), "lines": [1, 13], "starts": [1, 4, 8, 11]}) + "\n")
     seg = json.loads(cli("eval", "segments", str(cases), "--json").stdout)
     assert set(seg) >= {"precision", "recall", "f1", "cases"} and seg["boundaries"] == 3
+
+
+def test_ask_answers_from_unpunctuated_captions_with_the_turn_after_the_question(ft_home, embedder, tmp_path):
+    talk = tmp_path / "bakery.txt"
+    talk.write_text("Transcript\nkQ3vB8nR2xw • Running a bakery, with Ines Varga\nKind: captions\nLanguage: en\n" + "\n".join([
+        ">> welcome back today i'm talking with ines varga who runs a bakery in porto", ">> thanks for having me",
+        ">> so who buys most of your bread", ">> mostly small cafes near the harbour they take about four hundred",
+        "loaves every morning and the rest goes to people on the street", ">> and when do you start baking",
+        ">> at half past two in the morning the ovens need an hour to warm up"]) + "\n")
+    with ft.Library(ft_home, embedder=embedder) as lib:
+        lib.add_any([str(talk)])
+        reading = answer(lib, "Who are the bakery's main customers?", Filters())
+        text, (note,) = reading.sentences[0]
+        assert "small cafes near the harbour" in text
+        assert " ".join(lib.get(note.item_id).text[note.start:note.end].split()) == text  # the citation is the span
+
+
+def test_a_full_stop_inside_a_number_or_link_ends_no_unit():
+    text = "Q8_0 uses 8.5 bits per weight. Today it costs $0.50. See t.co/abc now!"
+    assert [text[a:b] for a, b in _pieces(text)] == ["Q8_0 uses 8.5 bits per weight.", "Today it costs $0.50.",
+                                                     "See t.co/abc now!"]

@@ -7,14 +7,20 @@ meaning together:
 1. **vectors** are built on demand (a new user asks right after ``ft add``);
 2. **candidates**: the chunks nearest the question by meaning, plus the chunks of the items the
    keyword index ranks first that share the question's words — more than the 16 nearest chunks;
-3. **score** each sentence with a window of its neighbours: BM25 over the candidate sentences
-   and cosine similarity to the question, each normalised, fused;
-4. **answer** with the best passages, each cited; when even the nearest chunk is far from the
-   question, or no sentence shares its meaning, "not found in your library".
+3. **units**: the whole sentences of those chunks' items that overlap them (a chunk's edge cuts
+   none); captions without punctuation are cut at speaker turns and where a thought opens;
+4. **score** each unit with a window of its neighbours: BM25 over the candidate units, each with
+   its item's title words (the words that chose the item cannot also choose one of its
+   sentences), and cosine similarity to the question, each normalised, fused;
+5. **answer** with the best passages, each cited: the best unit and the units after it up to
+   ``PASSAGE_WORDS`` (a heading or an interviewer's question matches the question's words, the
+   fact comes after it); when even the nearest chunk is far from the question, or no unit shares
+   its meaning, "not found in your library".
 """
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -23,10 +29,11 @@ import numpy as np
 from index import Filters
 from index.fts import search as keyword_search
 from index.hybrid import allowed_ids
-from index.reading import chunk_texts_of_items, chunks_by_id
+from index.reading import chunk_starts, chunk_texts_of_items, chunks_by_id
 
 from .recursive import Note, Reader, Reading, sentences
 from .terms import bm25, content_words
+from .units import units
 
 __all__ = ["NOT_FOUND", "answer"]
 
@@ -39,6 +46,8 @@ SUPPORTING = 0.25      # the answering sentence (with its window) is at least th
 LEXICAL_WEIGHT = 0.5   # share of the fused score from BM25, the rest from meaning
 NEIGHBOUR_WEIGHT = 0.3  # share of a sentence's scores that comes from the sentences beside it
 RUNNER_UP = 0.85       # a second passage must score this share of the best
+UNIT_WORDS = 60        # a longer unit is cut into sentences
+PASSAGE_WORDS = 40     # a passage grows from its best unit to the units after it up to this many words
 
 
 @dataclass
@@ -50,6 +59,10 @@ class Candidate:
     start: int
     end: int
     text: str
+    title: list[str]  # the item title's content words
+    source: str  # the item's text, and its units, for growing the sentence into a passage
+    units: list[tuple[int, int]]
+    index: int
     score: float = 0.0
     meaning: float = 0.0
 
@@ -66,13 +79,13 @@ def answer(lib, question: str, filters: Filters, passages: int = 2,
         return Reading([(NOT_FOUND, [])])
     words = content_words(question)
     chunk_ids = [h.chunk_id for h in hits] + _keyword_chunks(lib, question, words, filters)
-    candidates = _sentences(lib, list(dict.fromkeys(chunk_ids)))
+    candidates = _units(lib, list(dict.fromkeys(chunk_ids)))
     _score(lib, candidates, words, vector)
     best = _best(candidates, passages)
     if not best or best[0].meaning < SUPPORTING:
         return Reading([(NOT_FOUND, [])], chunks=len(chunk_ids))
     reader = Reader(lib, rewrite_engine=rewrite_engine)
-    notes = [Note(c.item_id, c.chunk, c.start, c.end, c.score, c.text) for c in best]
+    notes = [_passage(c) for c in best]
     return Reading(reader.answer(notes, in_source_order=False, on_sentence=on_sentence), reader.trace, len(chunk_ids))
 
 
@@ -93,16 +106,34 @@ def _keyword_chunks(lib, question: str, words: list[str], filters: Filters) -> l
     return chosen
 
 
-def _sentences(lib, chunk_ids: list[int]) -> list[Candidate]:
-    """The sentences of the chunks in source order, each once (chunks overlap)."""
-    seen: set[tuple[int, int]] = set()
+def _units(lib, chunk_ids: list[int]) -> list[Candidate]:
+    """The units of the chunks' items that overlap the chunks, in source order, each whole.
+
+    Units come from the whole item, not the chunk, so none is cut at a chunk's edge; captions
+    without punctuation are cut at speaker turns and thought openers (``ft.tasks.units``), and a
+    unit still longer than a sentence is cut as ``sentences`` cuts it."""
+    spans: dict[int, list[tuple[int, int]]] = {}
+    for item_id, _, start, end, _ in chunks_by_id(lib.db, chunk_ids):
+        spans.setdefault(item_id, []).append((start, end))
     out = []
-    for item_id, seq, offset, _, text in chunks_by_id(lib.db, chunk_ids):
-        for a, b in sentences(text):
-            if (item_id, offset + a) not in seen:
-                seen.add((item_id, offset + a))
-                out.append(Candidate(item_id, seq, offset + a, offset + b, " ".join(text[a:b].split())))
-    out.sort(key=lambda c: (c.item_id, c.start))
+    for item_id, chunks in spans.items():
+        item = lib.get(item_id)
+        starts = chunk_starts(lib.db, item_id)
+        title = content_words(item.title or "")
+        pieces = _pieces(item.text)
+        for index, (a, b) in enumerate(pieces):
+            if any(a < end and start < b for start, end in chunks):
+                chunk = max(bisect.bisect_right(starts, a) - 1, 0)
+                out.append(Candidate(item_id, chunk, a, b, " ".join(item.text[a:b].split()), title, item.text, pieces, index))
+    return out
+
+
+def _pieces(text: str) -> list[tuple[int, int]]:
+    """Sentence-like units of ``text`` (``ft.tasks.units``); those longer than ``UNIT_WORDS`` cut
+    into sentences."""
+    out = []
+    for a, b in units(text):
+        out.extend(sentences(text[a:b], a) if len(text[a:b].split()) > UNIT_WORDS else [(a, b)])
     return out
 
 
@@ -110,7 +141,7 @@ def _score(lib, candidates: list[Candidate], words: list[str], vector: np.ndarra
     """Fuse keyword and meaning scores per sentence, each blended with its neighbours' (a window)."""
     if not candidates:
         return
-    lexical = _window(np.array(bm25(words, [content_words(c.text) for c in candidates])), candidates)
+    lexical = _window(np.array(bm25(words, [content_words(c.text) + c.title for c in candidates])), candidates)
     meaning = _window(lib.embedder.embed([c.text for c in candidates]) @ vector, candidates)
     fused = LEXICAL_WEIGHT * lexical / max(float(lexical.max()), 1e-9) + (1 - LEXICAL_WEIGHT) * meaning / max(float(meaning.max()), 1e-9)
     for c, m, f in zip(candidates, meaning, fused):
@@ -128,19 +159,26 @@ def _window(scores: np.ndarray, candidates: list[Candidate]) -> np.ndarray:
 
 
 def _best(candidates: list[Candidate], passages: int) -> list[Candidate]:
-    """The top sentences, each with the sentence after it (the answer often follows the sentence
-    that matches the question's words); a further passage only when it scores near the first."""
+    """The top units, far enough apart to be different passages; a further one only when it
+    scores near the first."""
     chosen: list[Candidate] = []
-    ranked = sorted(range(len(candidates)), key=lambda i: -candidates[i].score)
-    top = candidates[ranked[0]].score if ranked else 0.0
-    for i in ranked:
-        c = candidates[i]
-        if len(chosen) >= 2 * passages or c.score < RUNNER_UP * top:
+    ranked = sorted(candidates, key=lambda c: -c.score)
+    top = ranked[0].score if ranked else 0.0
+    for c in ranked:
+        if len(chosen) >= passages or c.score < RUNNER_UP * top:
             break
-        if any(c.item_id == o.item_id and abs(c.start - o.start) <= 400 for o in chosen):
-            continue
-        chosen.append(c)
-        after = candidates[i + 1] if i + 1 < len(candidates) else None
-        if after and after.item_id == c.item_id and 0 <= after.start - c.end < 20:
-            chosen.append(after)
+        if not any(c.item_id == o.item_id and abs(c.start - o.start) <= 400 for o in chosen):
+            chosen.append(c)
     return chosen
+
+
+def _passage(c: Candidate) -> Note:
+    """The unit and the units after it, up to ``PASSAGE_WORDS``: the unit that matches the question's
+    words is often a heading, an interviewer's question or a lead-in, and the fact comes after it;
+    a long unit stands alone."""
+    end, words = c.end, len(c.text.split())
+    for a, b in c.units[c.index + 1:]:
+        if words >= PASSAGE_WORDS:
+            break
+        end, words = b, words + len(c.source[a:b].split())
+    return Note(c.item_id, c.chunk, c.start, end, c.score, " ".join(c.source[c.start:end].split()))
