@@ -24,8 +24,8 @@ TOPICS = [
 ]
 
 
-def _transcript(parts: int = 14) -> str:
-    """A talk long enough for several chunks and a reduce level in a 2048-token context."""
+def _transcript(parts: int = 10) -> str:
+    """A talk long enough for several chunks and a reduce level in a 768-token context."""
     return "\n\n".join(f"In part {i} the speaker explains this. {TOPICS[i % len(TOPICS)]} "
                        f"{TOPICS[(i + 2) % len(TOPICS)]} That matters for part {i} of the project." for i in range(parts))
 
@@ -44,7 +44,7 @@ def smollm(model_home: Path) -> Path:
 def smol_local(smollm: Path, model_home: Path):
     from local_models.llama_engine import LlamaEngine
 
-    with LlamaEngine(smollm, n_ctx=2048, cache_dir=model_home / "cache", model_id="smollm2-135m",
+    with LlamaEngine(smollm, n_ctx=768, cache_dir=model_home / "cache", model_id="smollm2-135m",
                      family="smollm2", instruct=True) as engine:
         yield engine
 
@@ -65,7 +65,7 @@ def smol_server(smollm: Path, tmp_path_factory):
 def smol_remote(smol_server: str):
     from local_models.remote import RemoteEngine
 
-    with RemoteEngine(smol_server, n_ctx=2048) as engine:
+    with RemoteEngine(smol_server, n_ctx=768) as engine:  # as the local one: the notes need a reduce level
         yield engine
 
 
@@ -102,8 +102,8 @@ def _check(lib, result) -> None:
 
 
 @pytest.mark.parametrize("backend", ["local", "server"])
-def test_written_summary_of_a_long_transcript(ft_home, embedder, backend, smol_local, smol_remote):
-    engine = smol_local if backend == "local" else smol_remote
+def test_written_summary_of_a_long_transcript(ft_home, embedder, backend, request):
+    engine = request.getfixturevalue("smol_local" if backend == "local" else "smol_remote")
     with ft.Library(ft_home, embedder=embedder) as lib:
         lib.add(Record("youtube", "t1", title="A talk", text=_transcript(), kind="transcript"))
         result = summarize(lib, [lib.items()[0].id], 4, writing_engine=engine)
