@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
 
 from ft.core.errors import BackendUnavailable, ContextOverflow, ModelError
 
-from .engine import Completion, Engine, GenerateOptions, OnText
+from .engine import R, T, Completion, Engine, GenerateOptions, OnText
 
 __all__ = ["RemoteEngine"]
 
@@ -27,13 +28,28 @@ class RemoteEngine(Engine):
     """A model served at ``base_url`` (``http://host:port`` or ``…/v1``)."""
 
     def __init__(self, base_url: str, model: str | None = None, api_key: str | None = None,
-                 n_ctx: int = 4096, timeout: float = 300.0) -> None:
+                 n_ctx: int = 4096, timeout: float = 300.0, parallel: int = 1) -> None:
         root = base_url.rstrip("/")
         self.root = root[: -len("/v1")] if root.endswith("/v1") else root
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
-        self.client = httpx.Client(base_url=self.root, headers=headers, timeout=timeout)
+        self.parallel = max(1, parallel)
+        limits = httpx.Limits(max_connections=self.parallel + 1, max_keepalive_connections=self.parallel + 1)
+        self.client = httpx.Client(base_url=self.root, headers=headers, timeout=timeout, limits=limits)
         self.n_ctx = n_ctx
         self.model_id = model or self._first_model()
+
+    @property
+    def capable(self) -> bool:
+        """A server is assumed to serve a model worth letting write (the user chose to run it)."""
+        return True
+
+    def each(self, call: Callable[[T], R], inputs: Iterable[T]) -> list[R]:
+        """Up to ``parallel`` requests in flight; results in input order (``Executor.map`` keeps it)."""
+        inputs = list(inputs)
+        if self.parallel == 1 or len(inputs) < 2:
+            return [call(x) for x in inputs]
+        with ThreadPoolExecutor(max_workers=min(self.parallel, len(inputs)), thread_name_prefix="ft-remote") as pool:
+            return list(pool.map(call, inputs))
 
     # -- the Engine interface --------------------------------------------------
 

@@ -28,8 +28,9 @@ class Settings:
     n_ctx: int = 4096
     n_threads: int | None = None
     n_gpu_layers: int = 0
+    parallel: int = 1  # requests sent to a model server at once (classification, map steps, cluster names)
     models: dict[str, str] = field(default_factory=dict)
-    embedder: str = "minilm-int8"  # minilm-int8 (ONNX), minilm (sentence-transformers), a .onnx path or a folder
+    embedder: str = "minilm-int8"  # minilm-int8 (ONNX), minilm (sentence-transformers), a .onnx path, a folder or a server URL
     device: str = "auto"  # where ONNX models run: auto (NPU, then GPU, then CPU), npu, gpu, cpu or a provider
     allow_hosts: tuple[str, ...] = ()  # private addresses fetching may reach anyway (tests: 127.0.0.1)
     arxiv_api: str = "https://export.arxiv.org/api/query"
@@ -48,6 +49,7 @@ class Settings:
             n_ctx=int(engine.get("n_ctx", 4096)),
             n_threads=engine.get("n_threads"),
             n_gpu_layers=int(engine.get("n_gpu_layers", 0)),
+            parallel=max(1, int(engine.get("parallel", 1))),
             models=dict(data.get("models", {})),
             embedder=str(embeddings.get("model", "minilm-int8")),
             device=str(embeddings.get("device", "auto")),
