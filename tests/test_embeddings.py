@@ -126,7 +126,7 @@ SAMPLE_PARAPHRASES = {
     "chips for on-device inference in notebooks": "921: NPUs vs GPUs",
     "the founder of reinforcement learning says large language models are a dead end": "Richard Sutton",
     "evolutionary search over natural-language programs for ARC": "ARC-AGI-2",
-    "why inference bills keep growing although prices per token collapsed": "On-Policy Distillation",
+    "why inference bills keep growing although prices per token collapsed": "Inference got a hundred times cheaper",
 }
 
 

@@ -17,9 +17,9 @@ from .classify import LabelsOption, TaxonomyFile, TaxonomyName, _taxonomy
 from .models import ModelName
 from .options import Json
 
-eval_app = typer.Typer(help="Measure ft on your own evaluation files (JSON Lines; see `ft eval questions --help`).",
+measure_app = typer.Typer(help="Measure ft on your own evaluation files (JSON Lines; see `ft eval questions --help`).",
                        no_args_is_help=True)
-app.add_typer(eval_app, name="eval")
+app.add_typer(measure_app, name="eval")
 
 CasesFile = Annotated[Path, typer.Argument(help="The evaluation set: JSON Lines, one case a line.")]
 Split = Annotated[Optional[str], typer.Option("--split", help="Only cases with this \"split\" (dev, test) [default: all].")]
@@ -34,7 +34,7 @@ def _emit(figures: dict[str, Any], as_json: bool, headline: list[str]) -> None:
         render.out.print(f"{key:<22} {figures[key]}")
 
 
-@eval_app.command("questions")
+@measure_app.command("questions")
 def questions(
     ctx: typer.Context, file: CasesFile, split: Split = None,
     k: Annotated[int, typer.Option("-k", min=1, help="Recall is counted in the top k search results.")] = 5,
@@ -57,7 +57,7 @@ def questions(
     _emit(figures["answers"], False, ["correct", "answerable_correct", "unanswerable_correct"])
 
 
-@eval_app.command("segments")
+@measure_app.command("segments")
 def segments(
     ctx: typer.Context, file: CasesFile, split: Split = None,
     root: Annotated[Path, typer.Option("--root", help="Where relative file names start [default: here].")] = Path("."),
@@ -74,7 +74,7 @@ def segments(
     _emit(figures, as_json, ["boundaries", "precision", "recall", "f1"])
 
 
-@eval_app.command("labels")
+@measure_app.command("labels")
 def labels(
     ctx: typer.Context, file: CasesFile, split: Split = None,
     taxonomy: TaxonomyName = "topic", labels: LabelsOption = None, taxonomy_file: TaxonomyFile = None,
@@ -88,7 +88,7 @@ def labels(
     _emit(figures, as_json, ["items", "macro_f1", "accuracy"])
 
 
-@eval_app.command("summary")
+@measure_app.command("summary")
 def summary(
     ctx: typer.Context,
     item_id: Annotated[int, typer.Argument(help="The item to summarize.")],

@@ -42,6 +42,7 @@ W_COHESION = 4.0     # how far the next lines' similarity to the post so far fal
 COHESIVE = 0.3
 THRESHOLD = 0.8
 WINDOW = 2           # lines on each side compared by meaning
+TAIL = 500           # characters at the end of a line that say how it ends
 
 
 @dataclass(frozen=True)
@@ -87,11 +88,15 @@ def boundaries(lines: list[str], embed: Embed | None) -> list[int]:
 
 
 def _shape(before: str, after: str) -> float:
-    """The line-shape evidence for a boundary between ``before`` and ``after``."""
-    score = W_CLOSING if _CLOSING.search(before) else 0.0
-    last_word = re.findall(r"\w+", before.lower())[-1:] or [""]
+    """The line-shape evidence for a boundary between ``before`` and ``after``.
+
+    How a line ends is read from its last ``TAIL`` characters: the end-anchored patterns would
+    otherwise retry from every position of a long line (minutes for one 200 KB line of dots)."""
+    end = before[-TAIL:]
+    score = W_CLOSING if _CLOSING.search(end) else 0.0
+    last_word = re.findall(r"\w+", end.lower())[-1:] or [""]
     if before.endswith((":", ",", ";", "(")) or last_word[0] in _CARRY_WORDS or (
-            not _TERMINAL.search(before) and after[:1].islower()):
+            not _TERMINAL.search(end) and after[:1].islower()):
         score -= W_CARRY
     if _OPENER.match(after):
         score += W_OPENER
