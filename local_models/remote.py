@@ -96,22 +96,34 @@ class RemoteEngine(Engine):
 
     def _complete(self, path: str, payload: dict[str, Any], options: GenerateOptions | None,
                   on_text: OnText | None, pick) -> Completion:
-        opts = options or GenerateOptions()
-        body = {"model": self.model_id, **payload, **self._sampling(opts), "stream": True}
+        """Stream when someone watches the text (``on_text``), else one plain request: a server may cut a
+        stream short when another request waits (llama_cpp.server's ``interrupt_requests``, on by
+        default), which would make ``parallel`` calls differ from sequential ones."""
+        body = {"model": self.model_id, **payload, **self._sampling(options or GenerateOptions())}
         started = time.perf_counter()
+        if on_text is None:
+            reply = self._post(path, {**body, "stream": False})
+            choice, usage = reply["choices"][0], reply.get("usage") or {}
+            text = pick({"text": choice.get("text"), "delta": choice.get("message")})
+            ended = time.perf_counter()
+            count = usage.get("completion_tokens")
+            return Completion(
+                text=text, tokens=[0] * (count if count is not None else self.count_tokens(text) if text else 0),
+                prompt_tokens=int(usage.get("prompt_tokens") or 0), prefill_seconds=0.0,
+                decode_seconds=ended - started, stop_reason=_stop(choice.get("finish_reason")),
+            )
         pieces: list[str] = []
-        finish = "length"
+        finish = None
         first_at = None
         received = False
-        for event in self._stream(path, body):
+        for event in self._stream(path, {**body, "stream": True}):
             received = True
             choice = (event.get("choices") or [{}])[0]
             text = pick(choice)
             if text:
                 first_at = first_at or time.perf_counter()
                 pieces.append(text)
-                if on_text:
-                    on_text(text)
+                on_text(text)
             finish = choice.get("finish_reason") or finish
         if not received:  # some servers end a failed stream silently; ask again to get the error
             choice = self._post(path, {**body, "stream": False}, fresh=True)["choices"][0]
@@ -122,8 +134,7 @@ class RemoteEngine(Engine):
         first_at = first_at or ended
         return Completion(
             text=text, tokens=[0] * self.count_tokens(text) if text else [],
-            prefill_seconds=first_at - started, decode_seconds=ended - first_at,
-            stop_reason="stop" if finish == "stop" else finish,
+            prefill_seconds=first_at - started, decode_seconds=ended - first_at, stop_reason=_stop(finish),
         )
 
     @staticmethod
@@ -187,6 +198,11 @@ class RemoteEngine(Engine):
         if not models:
             raise ModelError(f"{self.root} serves no models")
         return models[0]["id"]
+
+
+def _stop(finish: str | None) -> str:
+    """The engine's stop reason for an OpenAI ``finish_reason`` (none: the stream was cut, as by length)."""
+    return "stop" if finish == "stop" else finish or "length"
 
 
 def _code(response: httpx.Response) -> str | None:
