@@ -4,6 +4,7 @@ grounding failures reported and replaced; parallel requests give the same notes 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -116,15 +117,23 @@ def test_written_summary_of_a_long_transcript(ft_home, embedder, backend, reques
 
 
 def test_cli_summarize_abstractive_against_a_server(ft_home, embedder, smol_server, cli):
-    (ft_home).mkdir(parents=True, exist_ok=True)
-    (ft_home / "config.json").write_text('{"engine": {"n_ctx": 2048}}')
+    """What a person sees: cited written sentences, the trace with its depth and call count, the report."""
+    ft_home.mkdir(parents=True, exist_ok=True)
+    (ft_home / "config.json").write_text('{"engine": {"n_ctx": 768}}')  # small, so the notes need a reduce level
     with ft.Library(ft_home, embedder=embedder) as lib:
         lib.add(Record("youtube", "t1", title="A talk", text=_transcript(8), kind="transcript"))
         lib.embed()
         item = lib.items()[0].id
+        chunks = {(item, seq) for _, seq, _, _, _ in chunks_of_items(lib.db, [item])}
     result = cli("summarize", str(item), "--model", smol_server, "--length", "3", "--trace")
     assert result.exit_code == 0, result.output
-    assert "model calls" in result.output and "answer" in result.output
+    trace = re.search(r"depth (\d+), (\d+) model calls", result.output)
+    assert trace and int(trace[1]) >= 1 and int(trace[2]) > len(chunks), result.output
+    assert all(re.search(rf"^\s*{stage}\s+depth", result.output, re.M) for stage in ("map", "reduce", "answer"))
+    cited = [(int(a), int(b)) for a, b in re.findall(r"\[(\d+):(\d+)\]", result.output)]
+    assert cited and set(cited) <= chunks, result.output
+    failed = re.search(r"(\d+) written sentences failed the grounding check", result.output)
+    assert failed is None or result.output.count("✗") == int(failed[1])
 
 
 def test_parallel_requests_give_the_same_notes_and_labels(ft_home, embedder, smol_server):
