@@ -149,11 +149,10 @@ def bench_parallel(out, args) -> bool:
             lib.import_path(DEMO)
             taxonomy = load_taxonomies(Settings(workdir), DEMO.parent / "taxonomy.json")["topic"]
             parallel.run(out, lib, url, taxonomy, DEMO.parent / "labels.jsonl",
-                         (DEMO / "talk-transcript.txt").read_text(), args.parallel, args.chunks)
+                         (DEMO / "talk-transcript.txt").read_text(), args.parallel, args.chunks, args.items)
     finally:
         if process is not None:
-            process.terminate()
-            process.wait(timeout=30)
+            parallel.stop(process)
     return True
 
 
@@ -251,6 +250,7 @@ def parser() -> argparse.ArgumentParser:
         if name == "parallel":
             sub.add_argument("--parallel", type=int, default=4, help="requests in flight, against 1")
             sub.add_argument("--chunks", type=int, default=8, help="transcript chunks the map writes notes for")
+            sub.add_argument("--items", type=int, help="labelled demo items to classify [default: all 41]")
             sub.add_argument("--server", help="an OpenAI-compatible server URL serving the model "
                                               "[default: start llama_cpp.server with SmolLM2-135M-Instruct]")
         if name == "written":

@@ -50,7 +50,18 @@ def serve(model: Path, log: Path) -> tuple[subprocess.Popen, str]:
     raise RuntimeError(f"llama_cpp.server did not start: {log.read_text()[-1000:]}")
 
 
-def run(out: Figures, lib, url: str, taxonomy, labelled: Path, transcript: str, parallel: int, chunks: int) -> None:
+def stop(process: subprocess.Popen) -> None:
+    """End the server; killed when a request it is still serving keeps it from shutting down."""
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def run(out: Figures, lib, url: str, taxonomy, labelled: Path, transcript: str, parallel: int, chunks: int,
+        count: int | None = None) -> None:
     """Classify and map once per setting, sequential first; figures with parallel 1 as the baseline."""
     from ft.tasks import classify as classifying
     from ft.tasks.abstractive import Writer
@@ -59,7 +70,7 @@ def run(out: Figures, lib, url: str, taxonomy, labelled: Path, transcript: str, 
     from local_models.remote import RemoteEngine
 
     items, _ = classifying.read_labelled(lib, labelled, taxonomy)
-    texts = [classifying.item_text(title, text) for _, title, text in items]
+    texts = [classifying.item_text(title, text) for _, title, text in items[:count]]
     lib.add(Record("youtube", "bench-parallel", title="A talk", text=transcript, kind="transcript"))
     item = lib.items(source="youtube", limit=1)[0]
     rows = Reader(lib).chunks([item.id])[:chunks]

@@ -96,12 +96,13 @@ class RemoteEngine(Engine):
 
     def _complete(self, path: str, payload: dict[str, Any], options: GenerateOptions | None,
                   on_text: OnText | None, pick) -> Completion:
-        """Stream when someone watches the text (``on_text``), else one plain request: a server may cut a
+        """Stream, except for calls sent ``parallel`` and unwatched (no ``on_text``): a server may cut a
         stream short when another request waits (llama_cpp.server's ``interrupt_requests``, on by
-        default), which would make ``parallel`` calls differ from sequential ones."""
+        default), which would make them differ from sequential ones. A lone call streams, so a slow
+        server never trips the read timeout and a client that gives up stops the server's work."""
         body = {"model": self.model_id, **payload, **self._sampling(options or GenerateOptions())}
         started = time.perf_counter()
-        if on_text is None:
+        if on_text is None and self.parallel > 1:
             reply = self._post(path, {**body, "stream": False})
             choice, usage = reply["choices"][0], reply.get("usage") or {}
             text = pick({"text": choice.get("text"), "delta": choice.get("message")})
@@ -123,7 +124,8 @@ class RemoteEngine(Engine):
             if text:
                 first_at = first_at or time.perf_counter()
                 pieces.append(text)
-                on_text(text)
+                if on_text:
+                    on_text(text)
             finish = choice.get("finish_reason") or finish
         if not received:  # some servers end a failed stream silently; ask again to get the error
             choice = self._post(path, {**body, "stream": False}, fresh=True)["choices"][0]
