@@ -1,6 +1,6 @@
 """``python -m benchmarks NAME``: ft's figures, each beside its baseline in one run (``ft bench NAME``).
 
-engine, import, embed, search, classify, summarize, map and tui print aligned
+engine, import, embed, search, classify, summarize, parallel, written, map and tui print aligned
 rows, or with ``--json`` one JSON document (``benchmarks.figures``). ``stress``
 (``make stress``) runs the hardening parts, crash, concurrency, fuzz and scale,
 and exits 1 when a figure misses its target: items lost, duplicates, incomplete
@@ -127,6 +127,51 @@ def bench_summarize(out, args) -> bool:
     return True
 
 
+def _smollm2() -> Path:
+    """The shipped instruct model, SmolLM2-135M-Instruct, after the engine check."""
+    from local_models import Registry
+    from local_models.health import require_healthy
+
+    model = Registry(_home()).path("smollm2-135m")
+    require_healthy(_home(), model)
+    return model
+
+
+def bench_parallel(out, args) -> bool:
+    import ft
+    from ft.core.settings import Settings
+    from ft.tasks.taxonomy import load_taxonomies
+
+    from . import parallel
+
+    workdir = args.workdir / "parallel"
+    shutil.rmtree(workdir, ignore_errors=True)
+    workdir.mkdir(parents=True)
+    process, url = parallel.serve(_smollm2(), workdir / "server.log") if args.server is None else (None, args.server)
+    try:
+        with ft.Library(workdir / "home") as lib:
+            lib.import_path(DEMO)
+            taxonomy = load_taxonomies(Settings(workdir), DEMO.parent / "taxonomy.json")["topic"]
+            parallel.run(out, lib, url, taxonomy, DEMO.parent / "labels.jsonl",
+                         (DEMO / "talk-transcript.txt").read_text(), args.parallel, args.chunks, args.items)
+    finally:
+        if process is not None:
+            parallel.stop(process)
+    return True
+
+
+def bench_written(out, args) -> bool:
+    import ft
+
+    from . import tasks
+
+    workdir = args.workdir / "written"
+    shutil.rmtree(workdir, ignore_errors=True)
+    with ft.Library(workdir) as lib:
+        tasks.run_written(out, lib, DEMO / args.transcript, args.length, args.n_ctx)
+    return True
+
+
 def bench_map(out, args) -> bool:
     from local_models import load_engine
 
@@ -152,6 +197,10 @@ BENCHES = {
     "search": (bench_search, "semantic and hybrid search latency at scale, against a Python loop over stored vectors"),
     "classify": (bench_classify, "the classification cascade against a naive create_chat_completion loop"),
     "summarize": (bench_summarize, "summarize a ≥ 250 KB transcript: cold, then a question and again"),
+    "parallel": (bench_parallel, "a model server sent one request at a time against several: classify and map "
+                                 "notes, same results, the wall-time ratio"),
+    "written": (bench_written, "extractive against model-written summary of one transcript with the shipped "
+                               "instruct model: time, calls, tokens, grounding"),
     "map": (bench_map, "ft viz map at scale: cluster, name, draw HTML and PNG; then again with cached names"),
     "tui": (bench_tui, "the TUI's startup: a fresh process to its first screen"),
 }
@@ -209,6 +258,16 @@ def parser() -> argparse.ArgumentParser:
                              "request in flight and with --parallel, beside the local model")
             sub.add_argument("--parallel", type=int, default=4, help="requests in flight to the server")
             sub.add_argument("--batch", type=int, default=8, help="texts a request to the server")
+        if name == "parallel":
+            sub.add_argument("--parallel", type=int, default=4, help="requests in flight, against 1")
+            sub.add_argument("--chunks", type=int, default=8, help="transcript chunks the map writes notes for")
+            sub.add_argument("--items", type=int, help="labelled demo items to classify [default: all 41]")
+            sub.add_argument("--server", help="an OpenAI-compatible server URL serving the model "
+                                              "[default: start llama_cpp.server with SmolLM2-135M-Instruct]")
+        if name == "written":
+            sub.add_argument("--transcript", default="talk-transcript.txt", help="a file of demo/library")
+            sub.add_argument("--length", type=int, default=5, help="sentences in each summary")
+            sub.add_argument("--n-ctx", type=int, default=2048, help="the model's context (smaller: more reduce levels)")
         if name == "engine":
             sub.add_argument("--only", default="decode,lookup,prefix,draft,memory",
                              help="sections to run: decode,lookup,prefix,draft,memory")

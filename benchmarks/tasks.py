@@ -14,7 +14,7 @@ from ft.tasks.taxonomy import Taxonomy
 
 from .figures import Figures
 
-__all__ = ["long_transcript", "run_classify", "run_map", "run_summarize"]
+__all__ = ["long_transcript", "run_classify", "run_map", "run_summarize", "run_written"]
 
 
 def _naive(model_path: Path, cascade: classifying.Cascade, texts: list[str], names: list[str]) -> list[str]:
@@ -111,6 +111,45 @@ def run_summarize(out: Figures, lib: ft.Library, transcript_path: Path, question
     out.add("the summary again (cached notes)", warm, "s", baseline="cold", baseline_value=cold,
             note=f"({again.cached}/{again.chunks} chunks from cache)")
 
+
+def run_written(out: Figures, lib: ft.Library, transcript: Path, length: int, n_ctx: int) -> None:
+    """The same transcript summarized twice with the same length: sentences chosen (extractive), then
+    written by the shipped instruct model in process (map → reduce → answer), each timed from cold."""
+    from ft.tasks import reading
+    from ft.tasks.abstractive import grounded
+    from local_models import load_engine
+
+    lib.import_path(transcript)
+    item = lib.items(limit=1)[0]
+    lib.embed()
+    started = time.perf_counter()
+    chosen = reading.summarize(lib, [item.id], length)
+    extractive = time.perf_counter() - started
+    with load_engine("smollm2-135m", settings=lib.settings, n_ctx=n_ctx) as engine:
+        started = time.perf_counter()
+        written = reading.summarize(lib, [item.id], length, writing_engine=engine)
+        seconds = time.perf_counter() - started
+
+    def passing(result) -> int:
+        return sum(grounded(s, [item.text[c.start:c.end] for c in cites]) for s, cites in result.sentences)
+
+    def tokens(result) -> str:
+        return f"{sum(s.tokens_in for s in result.trace):,} in, {sum(s.tokens_out for s in result.trace):,} out"
+
+    model_written = sum(not any(" ".join(c.text.split()) == s for c in cites) for s, cites in written.sentences)
+    out.section(f"summarizing {transcript.name} ({len(item.text.split()):,} words, {chosen.chunks} chunks) in "
+                f"{length} sentences: extractive against written by {engine.model_id} (n_ctx {n_ctx}, in process)")
+    out.add("extractive: sentences chosen", extractive, "s",
+            note=f"0 model calls; {passing(chosen)}/{len(chosen.sentences)} sentences pass the grounding check")
+    out.add("written: map → reduce → answer", seconds, "s", baseline="extractive", baseline_value=extractive,
+            note=f"{written.calls} model calls, depth {written.depth}, tokens {tokens(written)}")
+    out.add("written sentences kept by the grounding check", model_written,
+            note=f"of {model_written + len(written.ungrounded)} written; {len(written.ungrounded)} failed, "
+                 f"{len(written.sentences) - model_written} source sentences stand in")
+    out.add("grounding rate of the written sentences",
+            100 * model_written / max(1, model_written + len(written.ungrounded)), "%")
+    out.note("written: " + " | ".join(s for s, _ in written.sentences))
+    out.note("extractive: " + " | ".join(s for s, _ in chosen.sentences))
 
 
 def run_map(out: Figures, items: int, workdir: Path, engine_factory) -> None:

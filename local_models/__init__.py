@@ -34,7 +34,7 @@ def load_engine(
     if name.startswith(("http://", "https://")):
         from .remote import RemoteEngine
 
-        return RemoteEngine(name)
+        return RemoteEngine(name, n_ctx=n_ctx or settings.n_ctx, parallel=settings.parallel)
     from .llama_engine import LlamaEngine
 
     if Path(name).expanduser().is_dir():

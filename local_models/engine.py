@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import json
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 __all__ = ["Completion", "Engine", "GenerateOptions", "OnText"]
 
 OnText = Callable[[str], None]
+T = TypeVar("T")
+R = TypeVar("R")
 Speculation = Literal["none", "prompt", "draft"]
 
 
@@ -83,6 +85,23 @@ class Engine(ABC):
     model_id: str
     n_ctx: int
     supports_grammar: bool = True
+    parallel: int = 1  # requests a server may be sent at once (``"engine": {"parallel": N}``)
+
+    @property
+    def capable(self) -> bool:
+        """Whether the model can be trusted to *write* (the abstractive reading path): an
+        instruction-tuned model with a chat format, or a server. Base models only extract."""
+        return False
+
+    def each(self, call: Callable[[T], R], inputs: Iterable[T]) -> list[R]:
+        """``[call(x) for x in inputs]``, in order. Backends that can serve several requests at
+        once (a server with ``parallel`` > 1) run up to ``parallel`` at a time; the results are
+        the same, because each call is independent and greedy."""
+        return [call(x) for x in inputs]
+
+    def score_many(self, prefix: str, suffixes: Sequence[str], candidates: Sequence[str]) -> list[list[float]]:
+        """``score(prefix + suffix, candidates)`` for each suffix; backends share the prefix's work."""
+        return self.each(lambda suffix: self.score(prefix + suffix, candidates), suffixes)
 
     @abstractmethod
     def generate(self, prompt: str, options: GenerateOptions | None = None, on_text: OnText | None = None) -> Completion:

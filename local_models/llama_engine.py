@@ -27,7 +27,7 @@ from .kv_cache import StateCache, common_prefix, file_sha256, prefix_key
 from .llama_api import Context, Model, require_llama
 from .speculative import AdaptiveLength, DraftModel, Drafter, PromptLookup
 from .stops import TextStream
-from .templates import chat_prompt
+from .templates import chat_prompt, has_chat_format
 
 __all__ = ["LlamaEngine", "log_softmax"]
 
@@ -82,6 +82,11 @@ class LlamaEngine(Engine):
             self._draft = DraftModel(draft, n_ctx, threads)
 
     # -- the Engine interface --------------------------------------------------
+
+    @property
+    def capable(self) -> bool:
+        """An instruction-tuned model with a chat template (its own or its family's)."""
+        return has_chat_format(self.model, self.family, self.instruct)
 
     def count_tokens(self, text: str) -> int:
         return len(self.model.tokenize(text, add_special=False))

@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
 
 from ft.core.errors import BackendUnavailable, ContextOverflow, ModelError
 
-from .engine import Completion, Engine, GenerateOptions, OnText
+from .engine import Completion, Engine, GenerateOptions, OnText, R, T
 
 __all__ = ["RemoteEngine", "server_root"]
 
@@ -33,12 +34,27 @@ class RemoteEngine(Engine):
     """A model served at ``base_url`` (``http://host:port`` or ``…/v1``)."""
 
     def __init__(self, base_url: str, model: str | None = None, api_key: str | None = None,
-                 n_ctx: int = 4096, timeout: float = 300.0) -> None:
+                 n_ctx: int = 4096, timeout: float = 300.0, parallel: int = 1) -> None:
         self.root = server_root(base_url)
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
-        self.client = httpx.Client(base_url=self.root, headers=headers, timeout=timeout)
+        self.parallel = max(1, parallel)
+        limits = httpx.Limits(max_connections=self.parallel + 1, max_keepalive_connections=self.parallel + 1)
+        self.client = httpx.Client(base_url=self.root, headers=headers, timeout=timeout, limits=limits)
         self.n_ctx = n_ctx
         self.model_id = model or self._first_model()
+
+    @property
+    def capable(self) -> bool:
+        """A server is assumed to serve a model worth letting write (the user chose to run it)."""
+        return True
+
+    def each(self, call: Callable[[T], R], inputs: Iterable[T]) -> list[R]:
+        """Up to ``parallel`` requests in flight; results in input order (``Executor.map`` keeps it)."""
+        inputs = list(inputs)
+        if self.parallel == 1 or len(inputs) < 2:
+            return [call(x) for x in inputs]
+        with ThreadPoolExecutor(max_workers=min(self.parallel, len(inputs)), thread_name_prefix="ft-remote") as pool:
+            return list(pool.map(call, inputs))
 
     # -- the Engine interface --------------------------------------------------
 
@@ -85,14 +101,28 @@ class RemoteEngine(Engine):
 
     def _complete(self, path: str, payload: dict[str, Any], options: GenerateOptions | None,
                   on_text: OnText | None, pick) -> Completion:
-        opts = options or GenerateOptions()
-        body = {"model": self.model_id, **payload, **self._sampling(opts), "stream": True}
+        """Stream, except for calls sent ``parallel`` and unwatched (no ``on_text``): a server may cut a
+        stream short when another request waits (llama_cpp.server's ``interrupt_requests``, on by
+        default), which would make them differ from sequential ones. A lone call streams, so a slow
+        server never trips the read timeout and a client that gives up stops the server's work."""
+        body = {"model": self.model_id, **payload, **self._sampling(options or GenerateOptions())}
         started = time.perf_counter()
+        if on_text is None and self.parallel > 1:
+            reply = self._post(path, {**body, "stream": False})
+            choice, usage = reply["choices"][0], reply.get("usage") or {}
+            text = pick({"text": choice.get("text"), "delta": choice.get("message")})
+            ended = time.perf_counter()
+            count = usage.get("completion_tokens")
+            return Completion(
+                text=text, tokens=[0] * (count if count is not None else self.count_tokens(text) if text else 0),
+                prompt_tokens=int(usage.get("prompt_tokens") or 0), prefill_seconds=0.0,
+                decode_seconds=ended - started, stop_reason=_stop(choice.get("finish_reason")),
+            )
         pieces: list[str] = []
-        finish = "length"
+        finish = None
         first_at = None
         received = False
-        for event in self._stream(path, body):
+        for event in self._stream(path, {**body, "stream": True}):
             received = True
             choice = (event.get("choices") or [{}])[0]
             text = pick(choice)
@@ -111,8 +141,7 @@ class RemoteEngine(Engine):
         first_at = first_at or ended
         return Completion(
             text=text, tokens=[0] * self.count_tokens(text) if text else [],
-            prefill_seconds=first_at - started, decode_seconds=ended - first_at,
-            stop_reason="stop" if finish == "stop" else finish,
+            prefill_seconds=first_at - started, decode_seconds=ended - first_at, stop_reason=_stop(finish),
         )
 
     @staticmethod
@@ -172,6 +201,11 @@ class RemoteEngine(Engine):
         if not models:
             raise ModelError(f"{self.root} serves no models")
         return models[0]["id"]
+
+
+def _stop(finish: str | None) -> str:
+    """The engine's stop reason for an OpenAI ``finish_reason`` (none: the stream was cut, as by length)."""
+    return "stop" if finish == "stop" else finish or "length"
 
 
 def _code(response: httpx.Response) -> str | None:

@@ -13,12 +13,17 @@ from collections.abc import Sequence
 
 from .llama_api import Model, require_llama
 
-__all__ = ["Message", "chat_prompt", "transcript_prompt"]
+__all__ = ["Message", "chat_prompt", "has_chat_format", "transcript_prompt"]
 
 Message = dict[str, str]  # {"role": "system"|"user"|"assistant", "content": "..."}
 
 _BUILTIN = {"gemma3": "gemma", "gemma": "gemma", "smollm2": "chatml", "qwen": "chatml"}
 TRANSCRIPT_STOPS = ("\nUser:", "\n\nUser:")
+
+
+def has_chat_format(model: Model, family: str, instruct: bool) -> bool:
+    """Whether ``chat_prompt`` renders real chat turns for this model, not a plain transcript."""
+    return instruct and bool(model.chat_template() or _BUILTIN.get(family))
 
 
 def chat_prompt(model: Model, family: str, instruct: bool, messages: Sequence[Message]) -> tuple[str, tuple[str, ...]]:

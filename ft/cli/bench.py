@@ -25,7 +25,7 @@ CHECKOUT = Path(__file__).resolve().parents[2]
 @app.command("bench", add_help_option=False,
              context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
 def bench(ctx: typer.Context) -> None:
-    """Measure ft against its baselines (engine, import, embed, search, classify, summarize, map, tui, stress)."""
+    """Measure ft against its baselines (engine, import, embed, search, classify, summarize, parallel, written, map, tui, stress)."""
     if not (CHECKOUT / "benchmarks" / "__main__.py").is_file():
         raise FtError(f"{CHECKOUT / 'benchmarks'} is missing: ft bench runs from a source checkout of ft")
     paths = [str(CHECKOUT), *filter(None, [os.environ.get("PYTHONPATH")])]

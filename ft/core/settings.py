@@ -28,6 +28,7 @@ class Settings:
     n_ctx: int = 4096
     n_threads: int | None = None
     n_gpu_layers: int = 0
+    parallel: int = 1  # requests sent to a model server at once (classification, map steps, cluster names)
     models: dict[str, str] = field(default_factory=dict)
     embedder: str = "minilm-int8"  # minilm-int8 (ONNX), minilm (sentence-transformers), a .onnx path, a folder or a server URL
     embed_batch: int = 32  # texts per request to an embedding server
@@ -50,6 +51,7 @@ class Settings:
             n_ctx=int(engine.get("n_ctx", 4096)),
             n_threads=engine.get("n_threads"),
             n_gpu_layers=int(engine.get("n_gpu_layers", 0)),
+            parallel=max(1, int(engine.get("parallel", 1))),
             models=dict(data.get("models", {})),
             embedder=str(embeddings.get("model", "minilm-int8")),
             embed_batch=int(embeddings.get("batch", 32)),

@@ -115,27 +115,31 @@ def cluster_library(lib: Library, engine_factory: Callable[[], object] | None, m
     words = _distinctive(docs, labels, k)
     cache_path = lib.path.parent / "cache" / "cluster-names.json"
     cache = json.loads(cache_path.read_text()) if cache_path.exists() else {}
-    engine = None
+    groups = [[int(i) for i in np.flatnonzero(labels == c)] for c in range(k)]
+    centrals = [[m[i] for i in np.argsort(-(vectors[m] @ vectors[m].mean(axis=0)))] for m in groups]
+    model = lib.settings.model_for("default")
+    keys = [hashlib.sha256(json.dumps([sorted(rows[i][0] for i in m), words[c], model]).encode()).hexdigest()[:24]
+            for c, m in enumerate(groups)]
+    unnamed = [c for c in range(k) if keys[c] not in cache and words[c]]
+    scores: dict[int, list[float]] = {}
+    if unnamed and engine_factory is not None:
+        engine = engine_factory()
+
+        def score(c: int) -> list[float]:
+            prompt = ("Titles of saved items:\n" + "\n".join(f"- {rows[i][1]}" for i in centrals[c][:5])
+                      + "\nThe topic these items share:")
+            return engine.score(prompt, [f" {w}" for w in words[c]])
+
+        scores = dict(zip(unnamed, engine.each(score, unnamed)))  # up to ``parallel`` clusters at once
     clusters: list[Cluster] = []
     for c in range(k):
-        members = [int(i) for i in np.flatnonzero(labels == c)]
-        centre = vectors[members].mean(axis=0)
-        central = [members[i] for i in np.argsort(-(vectors[members] @ centre))]
-        taken = {cl.name for cl in clusters}
-        candidates = [w for w in words[c] if w not in taken] or [f"topic-{c + 1}"]
-        key = hashlib.sha256(json.dumps([sorted(rows[i][0] for i in members), candidates, lib.settings.model_for("default")]).encode()).hexdigest()[:24]
-        name = cache.get(key)
-        if name is None:
-            if engine is None and engine_factory is not None:
-                engine = engine_factory()
-            if engine is None:
-                name = candidates[0]
-            else:
-                titles = [rows[i][1] for i in central[:5]]
-                prompt = "Titles of saved items:\n" + "\n".join(f"- {t}" for t in titles) + "\nThe topic these items share:"
-                name = candidates[int(np.argmax(engine.score(prompt, [f" {w}" for w in candidates])))]
-            cache[key] = name
-        clusters.append(Cluster(name, ", ".join(words[c]), members, central))
+        name = cache.get(keys[c])
+        if name is None:  # the best-scored word no earlier cluster took
+            taken = {cl.name for cl in clusters}
+            ranked = sorted(range(len(words[c])), key=lambda j: -scores[c][j]) if c in scores else range(len(words[c]))
+            name = next((words[c][j] for j in ranked if words[c][j] not in taken), f"topic-{c + 1}")
+            cache[keys[c]] = name
+        clusters.append(Cluster(name, ", ".join(words[c]), groups[c], centrals[c]))
     private_dir(cache_path.parent)
     cache_path.write_text(json.dumps(cache))
     return Clustering([r[0] for r in rows], vectors, labels, clusters)

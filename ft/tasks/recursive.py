@@ -85,6 +85,7 @@ class Step:
     seconds: float
     tokens_in: int = 0
     tokens_out: int = 0
+    calls: int = 0  # model calls the step made
 
 
 @dataclass
@@ -95,6 +96,15 @@ class Reading:
     trace: list[Step] = field(default_factory=list)
     chunks: int = 0
     cached: int = 0
+    ungrounded: list[str] = field(default_factory=list)  # written sentences the grounding check dropped
+
+    @property
+    def depth(self) -> int:
+        return max((s.depth for s in self.trace), default=0)
+
+    @property
+    def calls(self) -> int:
+        return sum(s.calls for s in self.trace)
 
     @property
     def text(self) -> str:
@@ -105,7 +115,8 @@ class Reading:
             "text": self.text,
             "sentences": [{"text": s, "citations": [{"item": n.item_id, "chunk": n.chunk, "start": n.start, "end": n.end}
                                                     for n in notes]} for s, notes in self.sentences],
-            "chunks": self.chunks, "cached_notes": self.cached,
+            "chunks": self.chunks, "cached_notes": self.cached, "depth": self.depth, "calls": self.calls,
+            "ungrounded": self.ungrounded,
             "trace": [step.__dict__ for step in self.trace],
         }
 
@@ -243,7 +254,7 @@ class Reader:
         prompt = f"Sentence: {note.text}\nThe same, shorter:"
         result = self.engine.generate(prompt, GenerateOptions(max_tokens=48, stop=("\n",), speculation="prompt"))
         self.trace.append(Step("rewrite", 0, 1, 1, result.prefill_seconds + result.decode_seconds,
-                               result.prompt_tokens, len(result.tokens)))
+                               result.prompt_tokens, len(result.tokens), 1))
         words = {w.lower() for w in _WORDS.findall(note.text)}
         rewritten = result.text.strip()
         used = [w.lower() for w in _WORDS.findall(rewritten)]
