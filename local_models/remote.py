@@ -146,8 +146,12 @@ class RemoteEngine(Engine):
 
     @staticmethod
     def _sampling(opts: GenerateOptions) -> dict[str, Any]:
+        """The request's sampling fields. The in-process sampler has no repetition penalty and no
+        min-p, so they are turned off here too (llama_cpp.server and llama-server default to 1.1
+        and 0.05): the same options then give the same text on either backend."""
         body: dict[str, Any] = {"max_tokens": opts.max_tokens, "temperature": opts.temperature,
-                                "top_p": opts.top_p, "top_k": opts.top_k, "seed": opts.seed}
+                                "top_p": opts.top_p, "top_k": opts.top_k, "seed": opts.seed,
+                                "repeat_penalty": 1.0, "min_p": 0.0}
         if opts.stop:
             body["stop"] = list(opts.stop)
         grammar = opts.gbnf()
