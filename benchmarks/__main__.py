@@ -142,12 +142,12 @@ def bench_parallel(out, args) -> bool:
     from ft.core.settings import Settings
     from ft.tasks.taxonomy import load_taxonomies
 
-    from . import parallel
+    from . import parallel, servers
 
     workdir = args.workdir / "parallel"
     shutil.rmtree(workdir, ignore_errors=True)
     workdir.mkdir(parents=True)
-    process, url = parallel.serve(_smollm2(), workdir / "server.log") if args.server is None else (None, args.server)
+    process, url = servers.serve(_smollm2(), workdir / "server.log") if args.server is None else (None, args.server)
     try:
         with ft.Library(workdir / "home") as lib:
             lib.import_path(DEMO)
@@ -156,7 +156,7 @@ def bench_parallel(out, args) -> bool:
                          (DEMO / "talk-transcript.txt").read_text(), args.parallel, args.chunks, args.items)
     finally:
         if process is not None:
-            parallel.stop(process)
+            servers.stop(process)
     return True
 
 
