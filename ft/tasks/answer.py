@@ -129,12 +129,26 @@ def _units(lib, chunk_ids: list[int]) -> list[Candidate]:
 
 
 def _pieces(text: str) -> list[tuple[int, int]]:
-    """Sentence-like units of ``text`` (``ft.tasks.units``); those longer than ``UNIT_WORDS`` cut
-    into sentences."""
+    """Sentence-like units of ``text`` (``ft.tasks.units``), each line its own: an answer is looked
+    for line by line (a post's line, a caption line) and grown into a passage after, so a fact on
+    its own line is not outweighed by the lines a summary would join it with. Those longer than
+    ``UNIT_WORDS`` are cut into sentences."""
     out = []
     for a, b in units(text):
-        out.extend(sentences(text[a:b], a) if len(text[a:b].split()) > UNIT_WORDS else [(a, b)])
+        for start, end in _lines(text, a, b):
+            out.extend(sentences(text[start:end], start) if len(text[start:end].split()) > UNIT_WORDS else [(start, end)])
     return out
+
+
+def _lines(text: str, a: int, b: int) -> list[tuple[int, int]]:
+    """The non-blank lines of ``text[a:b]`` as spans."""
+    spans, start = [], a
+    for end in [*(i for i in range(a, b) if text[i] == "\n"), b]:
+        if text[start:end].strip():
+            lead = len(text[start:end]) - len(text[start:end].lstrip())
+            spans.append((start + lead, start + len(text[start:end].rstrip())))
+        start = end + 1
+    return spans
 
 
 def _score(lib, candidates: list[Candidate], words: list[str], vector: np.ndarray) -> None:
