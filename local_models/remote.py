@@ -78,10 +78,10 @@ class RemoteEngine(Engine):
             offsets, values = logprobs.get("text_offset") or [], logprobs.get("token_logprobs") or []
             if not offsets:
                 raise ModelError(f"{self.root} returned no prompt log-probabilities; start it with logits_all")
-            # The echoed prompt's tokens that start inside the candidate, not the generated one.
-            prompt_tokens = len(values) - 1
-            scores.append(sum(v for o, v in zip(offsets[:prompt_tokens], values[:prompt_tokens])
-                              if o >= len(prompt) and v is not None))
+            # The echoed tokens that start inside the candidate; a generated one starts after it
+            # (some servers echo it, llama_cpp.server 0.3.36 does not).
+            start, end = len(prompt), len(prompt) + len(candidate)
+            scores.append(sum(v for o, v in zip(offsets, values) if start <= o < end and v is not None))
         return scores
 
     def count_tokens(self, text: str) -> int:

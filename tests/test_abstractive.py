@@ -145,14 +145,26 @@ def test_parallel_requests_give_the_same_notes_and_labels(ft_home, embedder, smo
     with ft.Library(ft_home, embedder=embedder) as lib, RemoteEngine(smol_server, n_ctx=2048) as one, \
             RemoteEngine(smol_server, n_ctx=2048, parallel=4) as four:
         lib.add(Record("youtube", "t1", title="A talk", text=_transcript(6), kind="transcript"))
-        reader = Reader(lib)
-        chunks = reader.chunks([lib.items()[0].id])
-        notes = {n: [w.line() for w in Writer(Reader(lib), engine).map(chunks, "What does prompt lookup do?")]
-                 for n, engine in ((1, one), (4, four))}
+        item_id = lib.items()[0].id
+        chunks = Reader(lib).chunks([item_id])
+        question = "What does prompt lookup do?"
+        # llama_cpp.server reuses the cached prefix its last request shares with the next, and how
+        # much it reuses changes the numbers enough to flip a greedy token (measured: one prompt,
+        # two different predecessors, two texts). Each run therefore starts after the same request,
+        # a chunk that shares with every other exactly the prefix they share with each other
+        # ("… Passage:\nIn part "), so whatever order the server takes them in, each reuses the same.
+        warm = [(item_id, 0, 0, 1, "In part 9 the speaker warms up.")]
+        notes = {}
+        for n, engine in ((1, one), (4, four)):
+            Writer(Reader(lib), one).map(warm, question)
+            notes[n] = [w.line() for w in Writer(Reader(lib), engine).map(chunks, question)]
         assert notes[1] == notes[4] and notes[1]
         labels = [" databases", " models", " speed"]
         scored = {n: e.score_many("Topic of the item:\n", texts, labels) for n, e in ((1, one), (4, four))}
-        assert scored[1] == pytest.approx(scored[4], abs=1e-4)
+        assert all(score < 0 for row in scored[1] for score in row)  # every candidate token was scored
+        # The label each item gets is the same; the log-probabilities themselves move by up to ~0.1
+        # with the prefix the server happens to reuse (the order requests reach it in), as above.
+        assert [row.index(max(row)) for row in scored[1]] == [row.index(max(row)) for row in scored[4]]
 
 
 def test_written_answer_cites_or_says_not_found(ft_home, embedder, smol_local):
