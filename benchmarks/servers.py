@@ -23,11 +23,13 @@ def free_port() -> int:
 def serve(model: Path, log: Path, *options: str) -> tuple[subprocess.Popen, str]:
     """``python -m llama_cpp.server`` for ``model`` on a free loopback port, once it answers;
     ``options`` are more server flags (``--embedding true``)."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1",
-         "--port", str(port := free_port()), "--n_ctx", "2048", "--n_threads", "2", "--verbose", "false", *options],
-        stdout=log.open("w"), stderr=subprocess.STDOUT,
-    )
+    with log.open("w") as out:  # the server writes to its own copy of the descriptor
+        process = subprocess.Popen(
+            [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1",
+             "--port", str(port := free_port()), "--n_ctx", "2048", "--n_threads", "2", "--verbose", "false",
+             *options],
+            stdout=out, stderr=subprocess.STDOUT,
+        )
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 180
     while time.time() < deadline and process.poll() is None:
