@@ -8,7 +8,8 @@ from pathlib import Path
 
 import ft
 from ft.sources.segment import split_posts
-from ft.tasks.answer import _pieces, answer
+from ft.tasks.answer import answer
+from ft.tasks.units import units
 from ft.tasks.chapters import summarize_item
 from ft.tasks.evaluate import load_cases, segmentation
 from ft.tasks.label_names import name_meanings
@@ -126,5 +127,5 @@ def test_ask_answers_from_unpunctuated_captions_with_the_turn_after_the_question
 
 def test_a_full_stop_inside_a_number_or_link_ends_no_unit():
     text = "Q8_0 uses 8.5 bits per weight. Today it costs $0.50. See t.co/abc now!"
-    assert [text[a:b] for a, b in _pieces(text)] == ["Q8_0 uses 8.5 bits per weight.", "Today it costs $0.50.",
+    assert [text[a:b] for a, b in units(text)] == ["Q8_0 uses 8.5 bits per weight.", "Today it costs $0.50.",
                                                      "See t.co/abc now!"]

@@ -21,6 +21,7 @@ meaning together:
 from __future__ import annotations
 
 import bisect
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -48,6 +49,7 @@ NEIGHBOUR_WEIGHT = 0.3  # share of a sentence's scores that comes from the sente
 RUNNER_UP = 0.85       # a second passage must score this share of the best
 UNIT_WORDS = 60        # a longer unit is cut into sentences
 PASSAGE_WORDS = 40     # a passage grows from its best unit to the units after it up to this many words
+_LINE = re.compile(r"\S(?:[^\n]*\S)?")  # a line's text from its first to its last non-space
 
 
 @dataclass
@@ -141,14 +143,8 @@ def _pieces(text: str) -> list[tuple[int, int]]:
 
 
 def _lines(text: str, a: int, b: int) -> list[tuple[int, int]]:
-    """The non-blank lines of ``text[a:b]`` as spans."""
-    spans, start = [], a
-    for end in [*(i for i in range(a, b) if text[i] == "\n"), b]:
-        if text[start:end].strip():
-            lead = len(text[start:end]) - len(text[start:end].lstrip())
-            spans.append((start + lead, start + len(text[start:end].rstrip())))
-        start = end + 1
-    return spans
+    """The non-blank lines of ``text[a:b]`` as spans, without their outer spaces."""
+    return [m.span() for m in _LINE.finditer(text, a, b)]
 
 
 def _score(lib, candidates: list[Candidate], words: list[str], vector: np.ndarray) -> None:
