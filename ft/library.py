@@ -347,9 +347,9 @@ class Library:
         name = model or self.settings.embedder
         other = name != self.settings.embedder
         embedder = self._load_embedder(name) if other else self.embedder
-        # A server's answers are stored as soon as the requests in flight are answered: a run
-        # broken off (the server gone, ft killed) loses at most that much of the server's work.
-        batch = self.settings.embed_batch * self.settings.embed_parallel if _is_server(name) else 256
+        # A server's answers are stored as soon as the requests in flight are answered (its
+        # ``window``): a run broken off (the server gone, ft killed) loses at most that much.
+        batch = getattr(embedder, "window", 256)
         with self.run("embed", {"model": embedder.model_id}) as run:
             report = embedding.run(self.db, embedder, progress, batch)
             run.update(report.to_dict())

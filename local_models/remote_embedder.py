@@ -74,6 +74,12 @@ class RemoteEmbedder:
         self.dim = probe.shape[1]
         self.model_id = remote_model_id(self.root, reported or self.served)
 
+    @property
+    def window(self) -> int:
+        """Texts in one round of requests in flight: what ``ft embed`` stores at a time, so a run
+        broken off loses at most one round (one text a request when the server is asked one at a time)."""
+        return self.batch * self.parallel
+
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         return self.counter(texts)
 
