@@ -20,8 +20,15 @@ library itself says more, in two ways:
 
 Tried on the dev halves and left out because they did not help on both label sets: a prompt
 template around the name ("a post about X"), keyword-search hits for the name as seeds,
-words distinctive of a label's self-trained items, a per-label quota of examples, and
-centring the scores used in self-training (BENCHMARKS.md).
+words distinctive of a label's self-trained items, a per-label quota of examples, centring
+the scores used in self-training; reading each name with the library's domain words ("X
+(words nearest the library's centroid)" or its commonest words), the name plus the library's
+sentences around it, ranking its words by margin over the other labels or by how many items
+they fit, Sinkhorn-balanced assignment in self-training or as the prior, and a one-line
+description written by the shipped small models (they copied the prompt or rambled, and took
+a minute). Dev differences under about 0.1 are not evidence here: the int8 embedder's vectors
+depend on their batchmates, and that alone moves these 27–32-item sets by that much
+(BENCHMARKS.md).
 """
 
 from __future__ import annotations
