@@ -26,9 +26,8 @@ the scores used in self-training; reading each name with the library's domain wo
 sentences around it, ranking its words by margin over the other labels or by how many items
 they fit, Sinkhorn-balanced assignment in self-training or as the prior, and a one-line
 description written by the shipped small models (they copied the prompt or rambled, and took
-a minute). Dev differences under about 0.1 are not evidence here: the int8 embedder's vectors
-depend on their batchmates, and that alone moves these 27–32-item sets by that much
-(BENCHMARKS.md).
+a minute). On these 27–32-item dev sets, a difference of a few hundredths is not evidence
+(BENCHMARKS.md: what moves them, and what does not).
 """
 
 from __future__ import annotations
