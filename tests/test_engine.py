@@ -177,4 +177,3 @@ def test_genai_folder_without_the_extra_or_a_model_is_a_clear_error(tmp_path):
     folder.mkdir()
     with pytest.raises((BackendUnavailable, ModelError), match="onnxruntime-genai|genai_config.json"):
         load_engine(str(folder), settings=Settings(tmp_path))
-
