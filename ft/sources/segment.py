@@ -6,12 +6,15 @@ one, but a long essay drifts too. Each gap between two lines is described by its
 closes a post, what only continues one, how long the lines are) and by meaning (how similar the
 next lines are to the post so far and to the line before, measured against how similar any two
 lines of the file are, TextTiling-style). A logistic model weighs these features; the gaps are read
-in order, and one whose probability passes one half starts a new post. The weights were fit on
-the dev half of ``demo/eval/segments.jsonl`` only, by ``demo/eval/fit_segments.py``.
+in order, keeping the few likeliest ways to have split the lines so far (a beam search): the
+features of a gap depend on where its post started, so a split missed early would otherwise skew
+every gap after it. The weights were fit on the dev half of ``demo/eval/segments.jsonl`` only,
+by ``demo/eval/fit_segments.py``.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -45,6 +48,8 @@ TAIL = 500      # characters at the end of a line that say how it ends
 WINDOW = 2      # lines ahead compared by meaning
 LONG = 150      # characters: two paragraphs this long in a row read as one essay
 SAMPLE = 400    # lines whose pairwise similarity sets a dump's baseline
+RECENT = 3      # lines at the end of a post that say where it has got to
+BEAM = 4        # ways of splitting the lines so far kept while reading on
 
 FEATURES = (
     # line shapes: the line before the gap …
@@ -54,25 +59,30 @@ FEATURES = (
     "starts lower case", "is a list item", "is only a link", "starts with a connective",
     "opens with a short label", "is only mentions", "is a credits line", "opens a quotation",
     # … and both
-    "log length after", "both are long paragraphs",
+    "log length after", "both are long paragraphs", "a sentence carried on in lower case",
     # meaning (without an embedder, the shapes alone decide, with weights of their own)
     "similarity of the two lines", "log lines in the post so far", "next lines vs the post, over the file's median",
     "next line vs the post, over the file's median", "next line vs the post's first line",
+    "next line vs the line after it, over vs the line before", "next line vs the post's last lines",
+    "line before vs the rest of its post", "next line vs the post's closest line",
 )
 # Fit by demo/eval/fit_segments.py on the dev half of demo/eval/segments.jsonl (never the test
 # half): per-feature mean and scale of the dev gaps, the logistic weights on the standardized
 # features and the intercept, and the same fit on the line shapes alone.
 MEAN = np.array([0.136, 0.017, 0.117, 0.555, 0.054, 0.009, 0.024, 0.198, 0.152, 0.198, 0.125, 0.106, 0.067,
-                 0.005, 0.016, 0.022, 0.836, 0.052, 0.199, 1.222, 0.170, 0.125, 0.201])
+                 0.005, 0.016, 0.022, 0.836, 0.052, 0.009, 0.199, 1.222, 0.170, 0.125, 0.201, -0.001, 0.113,
+                 0.526, 0.250])
 SCALE = np.array([0.343, 0.131, 0.321, 0.497, 0.226, 0.097, 0.154, 0.398, 0.359, 0.398, 0.331, 0.308, 0.250,
-                  0.073, 0.126, 0.145, 0.148, 0.223, 0.148, 0.515, 0.148, 0.148, 0.134])
-WEIGHTS = np.array([0.490, 0.013, -0.042, -0.457, -0.372, -0.080, -0.550, -0.670, 0.356, -1.127, -1.341,
-                    -0.065, 0.111, -0.124, -0.925, -0.123, 0.987, -0.316, -0.103, 0.540, -1.182, -0.104, -0.455])
-SHAPE_WEIGHTS = np.array([0.685, 0.139, -0.132, -0.461, -0.507, -0.025, -0.377, -0.484, 0.227, -1.323, -1.147,
-                          -0.095, 0.010, -0.072, -0.867, -0.131, 0.626, -0.523])
-BIAS = -1.942
-SHAPE_BIAS = -1.673
-SHAPES = 18  # the first SHAPES features come from the two lines alone
+                  0.073, 0.126, 0.145, 0.148, 0.223, 0.097, 0.148, 0.515, 0.148, 0.148, 0.134, 0.184, 0.145,
+                  0.362, 0.146])
+WEIGHTS = np.array([0.399, -0.025, -0.145, -0.536, -0.254, -0.044, -0.566, -0.591, 0.441, -1.316, -1.481,
+                    -0.019, 0.050, -0.098, -0.951, -0.162, 1.064, -0.370, -0.539, 0.603, 0.707, -1.283,
+                    -0.456, 0.098, 0.554, 0.969, -0.304, -1.446])
+SHAPE_WEIGHTS = np.array([0.688, 0.139, -0.132, -0.457, -0.325, -0.026, -0.378, -0.477, 0.264, -1.352, -1.161,
+                          -0.094, 0.012, -0.071, -0.875, -0.148, 0.626, -0.522, -0.508])
+BIAS = -2.062
+SHAPE_BIAS = -1.692
+SHAPES = 19  # the first SHAPES features come from the two lines alone
 
 
 @dataclass(frozen=True)
@@ -98,21 +108,37 @@ def split_posts(text: str, embed: Embed | None = None) -> list[Post]:
 
 
 def boundaries(lines: list[str], embed: Embed | None) -> list[int]:
-    """The gaps (after line ``g``) where a new post starts, read in order: the features of a gap
-    depend on where the current post started."""
+    """The gaps (after line ``g``) where a new post starts: the likeliest split the beam finds.
+
+    Each kept split is keyed by where its current post started (two splits that agree on that
+    see the same features from here on, so only the likelier one is kept) and scored by the sum
+    of the log-probabilities of its decisions."""
     lines = [line.strip() for line in lines]
     vectors = line_vectors(lines, embed) if embed is not None and len(lines) > 2 else None
-    out, start = [], 0
+    beam: dict[int, tuple[float, list[int]]] = {0: (0.0, [])}
     for g in range(len(lines) - 1):
-        x = (gap_features(lines, vectors, start, g) - MEAN) / SCALE
-        if vectors is None:
-            logit = float(x[:SHAPES] @ SHAPE_WEIGHTS) + SHAPE_BIAS
-        else:
-            logit = float(x @ WEIGHTS) + BIAS
-        if logit > 0.0:  # probability over one half
-            out.append(g)
-            start = g + 1
-    return out
+        ahead: dict[int, tuple[float, list[int]]] = {}
+        for start, (score, breaks) in beam.items():
+            logit = _logit(gap_features(lines, vectors, start, g), vectors is not None)
+            for key, option in ((start, (score - _softplus(logit), breaks)),
+                                (g + 1, (score - _softplus(-logit), [*breaks, g]))):
+                if key not in ahead or ahead[key][0] < option[0]:
+                    ahead[key] = option
+        beam = dict(sorted(ahead.items(), key=lambda kv: -kv[1][0])[:BEAM])
+    return max(beam.values(), key=lambda option: option[0])[1]
+
+
+def _logit(features: np.ndarray, with_meaning: bool) -> float:
+    """The log-odds that a new post starts at this gap."""
+    x = (features - MEAN) / SCALE
+    if with_meaning:
+        return float(x @ WEIGHTS) + BIAS
+    return float(x[:SHAPES] @ SHAPE_WEIGHTS) + SHAPE_BIAS
+
+
+def _softplus(z: float) -> float:
+    """``log(1 + e^z)`` without overflow: minus the log-probability of the decision against ``z``."""
+    return max(z, 0.0) + math.log1p(math.exp(-abs(z)))
 
 
 @dataclass(frozen=True)
@@ -160,21 +186,31 @@ def _shape(before: str, after: str) -> list[float]:
         after[:1].islower(), _LIST_ITEM.match(after), _ONLY_URL.match(after), _CONNECTIVE.match(after),
         _OPENER.match(after), _MENTIONS_ONLY.match(after), _CREDITS.match(after), after[:1] in "\"“",
     ]
-    return [float(bool(f)) for f in flags] + [np.log1p(len(after)) / 5, float(len(before) > LONG and len(after) > LONG)]
+    carried = flags[4] and after[:1].islower()
+    return [float(bool(f)) for f in flags] + [np.log1p(len(after)) / 5, float(len(before) > LONG and len(after) > LONG),
+                                              float(carried)]
 
 
 def _meaning(vectors: LineVectors, start: int, g: int) -> list[float]:
     """How the next worded lines sit with the post so far (begun at ``start``)."""
     unit, worded = vectors.unit, vectors.worded
-    post = _mean(unit, [r for r in range(start, g + 1) if worded[r]])
+    rows = [r for r in range(start, g + 1) if worded[r]]
+    post = _mean(unit, rows)
     ahead = list(islice((r for r in range(g + 1, len(unit)) if worded[r]), WINDOW))
     nearest = unit[ahead[0]] if ahead else _mean(unit, ahead)
+    after = g + 1
+    onward = float(unit[after] @ unit[after + 1]) - float(unit[g] @ unit[after]) if after + 1 < len(unit) else 0.0
+    earlier = [r for r in rows if r < g]
     return [
-        float(unit[g] @ unit[g + 1]),
-        float(np.log1p(g + 1 - start)),
+        float(unit[g] @ unit[after]),
+        float(np.log1p(after - start)),
         _cosine(post, _mean(unit, ahead)) - vectors.baseline,
         _cosine(post, nearest) - vectors.baseline,
-        float(unit[start] @ unit[g + 1]),
+        float(unit[start] @ unit[after]),
+        onward,
+        _cosine(_mean(unit, rows[-RECENT:]), unit[after]) - vectors.baseline,
+        _cosine(_mean(unit, earlier), unit[g]) if earlier else 1.0,
+        float(np.max(unit[rows] @ unit[after])) if rows else 0.0,
     ]
 
 
