@@ -129,3 +129,23 @@ def test_a_full_stop_inside_a_number_or_link_ends_no_unit():
     text = "Q8_0 uses 8.5 bits per weight. Today it costs $0.50. See t.co/abc now!"
     assert [text[a:b] for a, b in units(text)] == ["Q8_0 uses 8.5 bits per weight.", "Today it costs $0.50.",
                                                      "See t.co/abc now!"]
+
+
+def test_a_runner_up_next_to_the_best_unit_grows_its_passage_to_the_fact():
+    """In a conversation the question's words and the fact are often a few turns apart: the best
+    unit's passage stops at ``PASSAGE_WORDS``, and a close runner-up just after it carries the
+    passage on to the fact instead of being dropped as a near duplicate."""
+    from ft.tasks.answer import Candidate, _passages
+
+    turns = ["did you actually bet on the olympiad then",
+             "i did i was so sure no model would get gold this decade that i bet with an old friend from "
+             "edinburgh and honestly i would have bet against it again last spring",
+             "and i lost so now i owe rory a bottle of whisky", "anyway back to robots"]
+    source, spans = "", []
+    for turn in turns:
+        spans.append((len(source), len(source) + len(turn)))
+        source += turn + "\n"
+    candidates = [Candidate(1, 0, a, b, source[a:b], [], source, spans, i, score, meaning=0.5)
+                  for i, ((a, b), score) in enumerate(zip(spans, [1.0, 0.9, 0.3, 0.1]))]
+    (passage,) = _passages(candidates, passages=2)
+    assert passage.note().text.startswith("did you actually bet") and "bottle of whisky" in passage.note().text

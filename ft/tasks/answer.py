@@ -14,8 +14,10 @@ meaning together:
    sentences), and cosine similarity to the question, each normalised, fused;
 5. **answer** with the best passages, each cited: the best unit and the units after it up to
    ``PASSAGE_WORDS`` (a heading or an interviewer's question matches the question's words, the
-   fact comes after it); when even the nearest chunk is far from the question, or no unit shares
-   its meaning, "not found in your library".
+   fact comes after it); a runner-up unit that falls inside or overlaps a passage grows that
+   passage instead of starting another (in a conversation the question's words and the fact are
+   often a few turns apart); when neither the nearest chunk nor any one unit is close to the
+   question, or no unit shares its meaning, "not found in your library".
 """
 
 from __future__ import annotations
@@ -43,12 +45,14 @@ NOT_FOUND = "not found in your library"
 NEAREST_CHUNKS = 48    # chunks taken by meaning
 KEYWORD_ITEMS = 8      # items taken by keywords, each adding its chunks that share question words
 ANSWERABLE = 0.33      # the nearest chunk of an answerable question scores above this (cosine)
+CLOSE_UNIT = 0.5       # … or one of its units does (a long chunk of one-liners dilutes the line that answers)
 SUPPORTING = 0.25      # the answering sentence (with its window) is at least this close
 LEXICAL_WEIGHT = 0.5   # share of the fused score from BM25, the rest from meaning
 NEIGHBOUR_WEIGHT = 0.3  # share of a sentence's scores that comes from the sentences beside it
-RUNNER_UP = 0.85       # a second passage must score this share of the best
+RUNNER_UP = 0.65       # a unit scoring this share of the best starts a second passage or grows one
 UNIT_WORDS = 60        # a longer unit is cut into sentences
 PASSAGE_WORDS = 40     # a passage grows from its best unit to the units after it up to this many words
+MERGED_WORDS = 100     # … and to at most this many by taking in runner-up units that overlap it
 _LINE = re.compile(r"\S(?:[^\n]*\S)?")  # a line's text from its first to its last non-space
 
 
@@ -77,17 +81,19 @@ def answer(lib, question: str, filters: Filters, passages: int = 2,
     lib.embed(progress)  # only what is missing: nothing once the library is embedded
     vector = lib.embedder.embed([question])[0]
     hits = lib.vectors.search(vector, NEAREST_CHUNKS, allowed_ids(lib.db, filters))
-    if not hits or hits[0].score < ANSWERABLE:
+    if not hits:
         return Reading([(NOT_FOUND, [])])
     words = content_words(question)
     chunk_ids = [h.chunk_id for h in hits] + _keyword_chunks(lib, question, words, filters)
     candidates = _units(lib, list(dict.fromkeys(chunk_ids)))
-    _score(lib, candidates, words, vector)
-    best = _best(candidates, passages)
-    if not best or best[0].meaning < SUPPORTING:
+    closest = _score(lib, candidates, words, vector)
+    if hits[0].score < ANSWERABLE and closest < CLOSE_UNIT:
+        return Reading([(NOT_FOUND, [])], chunks=len(chunk_ids))
+    best = _passages(candidates, passages)
+    if not best or best[0].lead.meaning < SUPPORTING:
         return Reading([(NOT_FOUND, [])], chunks=len(chunk_ids))
     reader = Reader(lib, rewrite_engine=rewrite_engine)
-    notes = [_passage(c) for c in best]
+    notes = [p.note() for p in best]
     return Reading(reader.answer(notes, in_source_order=False, on_sentence=on_sentence), reader.trace, len(chunk_ids))
 
 
@@ -147,15 +153,18 @@ def _lines(text: str, a: int, b: int) -> list[tuple[int, int]]:
     return [m.span() for m in _LINE.finditer(text, a, b)]
 
 
-def _score(lib, candidates: list[Candidate], words: list[str], vector: np.ndarray) -> None:
-    """Fuse keyword and meaning scores per sentence, each blended with its neighbours' (a window)."""
+def _score(lib, candidates: list[Candidate], words: list[str], vector: np.ndarray) -> float:
+    """Fuse keyword and meaning scores per sentence, each blended with its neighbours' (a window);
+    returns the closest any one unit comes to the question by meaning."""
     if not candidates:
-        return
+        return 0.0
     lexical = _window(np.array(bm25(words, [content_words(c.text) + c.title for c in candidates])), candidates)
-    meaning = _window(lib.embedder.embed([c.text for c in candidates]) @ vector, candidates)
+    similarity = lib.embedder.embed([c.text for c in candidates]) @ vector
+    meaning = _window(similarity, candidates)
     fused = LEXICAL_WEIGHT * lexical / max(float(lexical.max()), 1e-9) + (1 - LEXICAL_WEIGHT) * meaning / max(float(meaning.max()), 1e-9)
     for c, m, f in zip(candidates, meaning, fused):
         c.meaning, c.score = float(m), float(f)
+    return float(similarity.max())
 
 
 def _window(scores: np.ndarray, candidates: list[Candidate]) -> np.ndarray:
@@ -168,27 +177,53 @@ def _window(scores: np.ndarray, candidates: list[Candidate]) -> np.ndarray:
     return out
 
 
-def _best(candidates: list[Candidate], passages: int) -> list[Candidate]:
-    """The top units, far enough apart to be different passages; a further one only when it
-    scores near the first."""
-    chosen: list[Candidate] = []
+@dataclass
+class Passage:
+    """Units ``first``..``last`` of one item, grown from the unit that chose it."""
+
+    lead: Candidate
+    first: int
+    last: int
+
+    def note(self) -> Note:
+        """The passage as a cited note."""
+        c = self.lead
+        start, end = c.units[self.first][0], c.units[self.last][1]
+        return Note(c.item_id, c.chunk, start, end, c.score, " ".join(c.source[start:end].split()))
+
+
+def _passages(candidates: list[Candidate], passages: int) -> list[Passage]:
+    """The best units as passages, best first: each a unit and the units after it up to
+    ``PASSAGE_WORDS``; a runner-up (scoring at least ``RUNNER_UP`` of the best) already inside a
+    passage adds nothing, one whose passage overlaps it grows it up to ``MERGED_WORDS``, and
+    another starts a new passage while there are fewer than ``passages``."""
+    chosen: list[Passage] = []
     ranked = sorted(candidates, key=lambda c: -c.score)
-    top = ranked[0].score if ranked else 0.0
     for c in ranked:
-        if len(chosen) >= passages or c.score < RUNNER_UP * top:
+        if c.score < RUNNER_UP * ranked[0].score:
             break
-        if not any(c.item_id == o.item_id and abs(c.start - o.start) <= 400 for o in chosen):
-            chosen.append(c)
+        first, last = c.index, _grown(c)
+        mine = [p for p in chosen if p.lead.item_id == c.item_id and first <= p.last and p.first <= last]
+        if mine:
+            p = mine[0]
+            if _words(c, min(first, p.first), max(last, p.last)) <= MERGED_WORDS:
+                p.first, p.last = min(first, p.first), max(last, p.last)
+        elif len(chosen) < passages:
+            chosen.append(Passage(c, first, last))
     return chosen
 
 
-def _passage(c: Candidate) -> Note:
-    """The unit and the units after it, up to ``PASSAGE_WORDS``: the unit that matches the question's
-    words is often a heading, an interviewer's question or a lead-in, and the fact comes after it;
-    a long unit stands alone."""
-    end, words = c.end, len(c.text.split())
-    for a, b in c.units[c.index + 1:]:
+def _grown(c: Candidate) -> int:
+    """The last unit of the passage grown from ``c``: the units after it up to ``PASSAGE_WORDS``
+    (the unit that matches the question's words is often a heading, an interviewer's question or
+    a lead-in, and the fact comes after it); a long unit stands alone."""
+    last, words = c.index, len(c.text.split())
+    for j in range(c.index + 1, len(c.units)):
         if words >= PASSAGE_WORDS:
             break
-        end, words = b, words + len(c.source[a:b].split())
-    return Note(c.item_id, c.chunk, c.start, end, c.score, " ".join(c.source[c.start:end].split()))
+        last, words = j, words + _words(c, j, j)
+    return last
+
+
+def _words(c: Candidate, first: int, last: int) -> int:
+    return len(c.source[c.units[first][0]:c.units[last][1]].split())
