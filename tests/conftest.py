@@ -131,9 +131,10 @@ def models_in_ft_home(ft_home, seed_models) -> Path:
 
 
 @pytest.fixture(scope="session")
-def demo_library(tmp_path_factory, embedder):
-    """The demo library, imported and embedded once per session (read-only for tests)."""
-    home = tmp_path_factory.mktemp("demo-home")
+def demo_library(tmp_path_factory, embedder, seed_models):
+    """The demo library, imported and embedded once per session (read-only for tests); the embedder's
+    int8 model is in its models folder, so a command run with it as FT_HOME does not build one."""
+    home = seed_models(tmp_path_factory.mktemp("demo-home"))
     with ft.Library(home, embedder=embedder) as library:
         library.import_path(DEMO)
         library.embed()
@@ -147,7 +148,7 @@ def demo_copy(demo_library, gemma_path, model_home, tmp_path_factory):
 
     def copy(name: str) -> Path:
         home = tmp_path_factory.mktemp(name) / "home"
-        shutil.copytree(demo_library, home, ignore=shutil.ignore_patterns("models"))  # a test may have made one
+        shutil.copytree(demo_library, home, ignore=shutil.ignore_patterns("models"))  # the session's, below
         (home / "models").symlink_to(model_home / "models", target_is_directory=True)
         return home
 
