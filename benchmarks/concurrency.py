@@ -106,11 +106,15 @@ def _operation(kind: str, lib, ids: list[int], rng: random.Random) -> None:
         lib.similar(item.id, limit=5)
 
 
-def prepare(home: Path) -> None:
-    """The demo library, imported and embedded."""
+def prepare(home: Path, models: Path) -> None:
+    """The demo library, imported and embedded; with the embedder's files from ``models`` when the
+    crash scenarios have built them there (``crash.Harness``)."""
     import ft
 
     shutil.rmtree(home, ignore_errors=True)
+    if models.exists():
+        home.mkdir(mode=0o700, parents=True)
+        shutil.copytree(models, home / "models")
     with ft.Library(home) as lib:
         lib.import_path(DEMO)
         lib.embed()
@@ -118,7 +122,7 @@ def prepare(home: Path) -> None:
 
 def run(seconds: float, workdir: Path) -> list[Role]:
     home = workdir / "concurrency"
-    prepare(home)
+    prepare(home, workdir / "models")
     ctx = multiprocessing.get_context("spawn")
     outs = {name: workdir / f"{name}.json" for name in ("writer", "search", "tui", "api")}
     processes = [ctx.Process(target=_writer, args=(str(home), seconds, str(outs["writer"])))]

@@ -106,9 +106,35 @@ def embedder(model_home):
 
 
 @pytest.fixture(scope="session")
-def demo_library(tmp_path_factory, embedder):
-    """The demo library, imported and embedded once per session (read-only for tests)."""
-    home = tmp_path_factory.mktemp("demo-home")
+def seed_models(embedder, model_home):
+    """``seed_models(home)`` puts into ``home/models`` the int8 MiniLM the default embedder derives from
+    the shipped model, hard-linked from the one the session's ``embedder`` built. Without it a new ft home
+    builds its own, 10–30 s, the first time anything embeds there, in process or in a child ``ft``
+    (``ft add`` too, for X dumps: the post splitter weighs meaning); the stress harness takes it from its
+    workdir's ``models``. Returns ``home``."""
+    built = embedder.path
+    assert built.parent == model_home / "models", built
+
+    def seed(home: Path) -> Path:
+        (home / "models").mkdir(mode=0o700, parents=True, exist_ok=True)
+        home.chmod(0o700)  # owner-only, as ft makes it: no permission warning
+        (home / "models" / built.name).hardlink_to(built)
+        return home
+
+    return seed
+
+
+@pytest.fixture
+def models_in_ft_home(ft_home, seed_models) -> Path:
+    """``ft_home`` with the embedder's derived model already there (see ``seed_models``)."""
+    return seed_models(ft_home)
+
+
+@pytest.fixture(scope="session")
+def demo_library(tmp_path_factory, embedder, seed_models):
+    """The demo library, imported and embedded once per session (read-only for tests); the embedder's
+    int8 model is in its models folder, so a command run with it as FT_HOME does not build one."""
+    home = seed_models(tmp_path_factory.mktemp("demo-home"))
     with ft.Library(home, embedder=embedder) as library:
         library.import_path(DEMO)
         library.embed()
@@ -122,7 +148,7 @@ def demo_copy(demo_library, gemma_path, model_home, tmp_path_factory):
 
     def copy(name: str) -> Path:
         home = tmp_path_factory.mktemp(name) / "home"
-        shutil.copytree(demo_library, home, ignore=shutil.ignore_patterns("models"))  # a test may have made one
+        shutil.copytree(demo_library, home, ignore=shutil.ignore_patterns("models"))  # the session's, below
         (home / "models").symlink_to(model_home / "models", target_is_directory=True)
         return home
 

@@ -116,6 +116,7 @@ def test_written_summary_of_a_long_transcript(ft_home, embedder, backend, reques
         assert result.to_dict()["ungrounded"] == result.ungrounded
 
 
+@pytest.mark.usefixtures("models_in_ft_home")
 def test_cli_summarize_abstractive_against_a_server(ft_home, embedder, smol_server, cli):
     """What a person sees: cited written sentences, the trace with its depth and call count, the report."""
     ft_home.mkdir(parents=True, exist_ok=True)

@@ -106,6 +106,7 @@ def test_merge_suggestions_and_merge(ft_home, embedder, cli):
     assert json.loads(cli("list", "--label", "neural networks", "--json").stdout)[0]["labels"] == ["neural networks"]
 
 
+@pytest.mark.usefixtures("models_in_ft_home")
 def test_cli_classify_with_labels_and_clear_errors(cli, tmp_path):
     (tmp_path / "n.md").write_text("# GPU kernels\n\nTiling a matrix multiply for shared memory.")
     cli("add", str(tmp_path / "n.md"))

@@ -136,6 +136,7 @@ def test_telegram_sample_posts_and_npu_search(cli, samples, name):
     assert hits[0]["title"].startswith("921: NPUs vs GPUs vs CPUs")
 
 
+@pytest.mark.usefixtures("models_in_ft_home")
 def test_blog_and_tweet_samples(cli, samples):
     assert cli("add", str(samples / "004_a800951352b27bfe.txt"), str(samples / "000_8af6bee434e1e1d8.txt")).exit_code == 0
     blog = json.loads(cli("list", "--json", "--source", "blog", "-n", "100").stdout)

@@ -157,6 +157,7 @@ def test_semantic_without_vectors_says_what_to_do(lib):
     assert "run `ft embed`" in lib.notices[0]
 
 
+@pytest.mark.usefixtures("models_in_ft_home")
 def test_killed_embedding_run_resumes_with_only_the_rest(ft_home, embedder):
     with ft.Library(ft_home) as lib:
         lib.add([Record("t", str(i), title=f"Item {i}", text=f"Note {i}: " + "the quick brown fox jumps " * 12)

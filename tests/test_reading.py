@@ -82,6 +82,7 @@ def test_rewrites_are_kept_only_when_grounded(ft_home, embedder, local_engine):
         assert any(step.stage == "rewrite" for step in result.trace)
 
 
+@pytest.mark.usefixtures("models_in_ft_home")
 def test_cli_summarize_and_ask(cli, tmp_path):
     (tmp_path / "wal.md").write_text("# WAL\n\nThe write-ahead log appends changed pages. A checkpoint copies them back.")
     cli("add", str(tmp_path / "wal.md"))

@@ -43,8 +43,8 @@ def ft(env: dict[str, str], *args: str, check: bool = True) -> subprocess.Comple
     return done
 
 
+@pytest.mark.usefixtures("models_in_ft_home")
 def test_systemd_timer_runs_sync_and_embed_end_to_end(env: dict[str, str], ft_home: Path, tmp_path: Path):
-    ft_home.mkdir(parents=True)
     (ft_home / "config.json").write_text(json.dumps({"network": {"allow_hosts": ["127.0.0.1"]}}))
     installed = json.loads(ft(env, "schedule", "install", "--every", "6h", "--via", "systemd", "--json").stdout)
     units = tmp_path / "config" / "systemd" / "user"

@@ -10,9 +10,10 @@ from benchmarks import concurrency, crash
 
 
 @pytest.mark.parametrize("command", ["import", "sync-x", "embed", "classify"])
-def test_a_killed_command_loses_nothing_and_resumes(command, tmp_path):
+def test_a_killed_command_loses_nothing_and_resumes(command, tmp_path, seed_models):
     if command == "sync-x" and not shutil.which("chromium"):
         pytest.skip("Debian's chromium is not installed (make installs it)")
+    seed_models(tmp_path)  # where the harness keeps the embedder's files for every scenario (make stress builds them once)
     harness = crash.Harness(command, tmp_path, seed=3)
     figure = harness.run(rounds=2)
     assert figure.problems == []
@@ -20,11 +21,11 @@ def test_a_killed_command_loses_nothing_and_resumes(command, tmp_path):
     assert harness.expected > harness.before  # the command did store something new
 
 
-def test_integrity_check_sees_a_damaged_file(tmp_path):
+def test_integrity_check_sees_a_damaged_file(tmp_path, embedder):
     """The harness's own check can fail: a file with a page overwritten is not "ok"."""
     import ft
 
-    with ft.Library(tmp_path / "home") as lib:
+    with ft.Library(tmp_path / "home", embedder=embedder) as lib:  # the session's: importing X dumps embeds
         lib.import_path(crash.DEMO)
     path = crash.database(tmp_path / "home")
     assert crash.integrity(path) == "ok"
@@ -34,8 +35,8 @@ def test_integrity_check_sees_a_damaged_file(tmp_path):
     assert crash.integrity(path) != "ok"
 
 
-def test_writer_and_readers_never_see_a_locked_database(tmp_path):
-    roles = concurrency.run(8, tmp_path)
+def test_writer_and_readers_never_see_a_locked_database(tmp_path, seed_models):
+    roles = concurrency.run(8, seed_models(tmp_path))
     assert [r.name for r in roles][0].startswith("writer")
     for role in roles:
         assert (role.locked, role.errors) == (0, 0), role

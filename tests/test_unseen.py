@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 import ft
 from ft.sources.segment import split_posts
 from ft.tasks.answer import answer
@@ -26,6 +28,7 @@ def test_a_dump_of_posts_splits_near_the_hand_marked_starts(embedder):
     assert segmentation(demo_only, ROOT, embedder.embed)["f1"] >= 0.75
 
 
+@pytest.mark.usefixtures("models_in_ft_home")
 def test_posts_carry_their_links_and_lines_and_import_once(cli, tmp_path):
     dump = tmp_path / "dump.txt"
     dump.write_text(DUMP.read_text())
@@ -46,6 +49,7 @@ def test_posts_join_lines_that_continue_each_other():
     assert [p.start for p in posts][:2] == [0, 3]
 
 
+@pytest.mark.usefixtures("models_in_ft_home")
 def test_ask_right_after_add_embeds_and_answers(cli, tmp_path):
     (tmp_path / "q8.md").write_text((ROOT / "demo" / "library" / "notes" / "quantization-formats.md").read_text())
     cli("add", str(tmp_path / "q8.md"))

@@ -12,8 +12,8 @@ import io
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-import feedparser
 from lxml.etree import ParserError
 from lxml.html import fragment_fromstring
 
@@ -23,6 +23,9 @@ from ft.core.urls import arxiv_id, canonical_url
 from index.records import Record
 
 from .base import Input
+
+if TYPE_CHECKING:
+    import feedparser
 
 __all__ = ["NAME", "parse", "parse_feed", "sniff"]
 
@@ -50,6 +53,9 @@ def parse_feed(url: str, body: bytes, title: str | None = None) -> list[Record]:
 def _read(where: str, body: bytes) -> feedparser.FeedParserDict:
     """The parsed feed. The body goes in as a stream: given bytes, feedparser would first try
     them as a local file name, so a server answering ``/etc/passwd`` would have that file read."""
+    # here, not with the module: every ft command imports the importers
+    import feedparser
+
     try:
         parsed = feedparser.parse(io.BytesIO(body))
     except ValueError as exc:  # feedparser's own slip on a character reference past U+10FFFF, like &#x110000;

@@ -10,14 +10,15 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-
-import trafilatura
-from trafilatura.settings import Document
+from typing import TYPE_CHECKING
 
 from ft.core.errors import FormatError
 from index.records import Record
 
 from .base import JSON_ERRORS, Input, first_line, map_strings
+
+if TYPE_CHECKING:
+    from trafilatura.settings import Document
 
 NAME = "html"
 
@@ -34,6 +35,9 @@ def sniff(inp: Input) -> bool:
 
 
 def parse(inp: Input) -> Iterator[Record]:
+    # here, not with the module: every ft command imports the importers
+    import trafilatura
+
     html = inp.text
     text = trafilatura.extract(html, include_comments=False, favor_recall=True) or trafilatura.html2txt(html)
     if not text or not text.strip():
@@ -66,6 +70,8 @@ def _metadata(html: str) -> Document | None:
     JSON-LD string is cut to ``_META_CHARS``: plenty for a title, an author or a date, and
     trafilatura cleans author names with regexes quadratic in a long run of punctuation
     (200,000 dashes in an author tag took five minutes)."""
+    import trafilatura
+
     tree = trafilatura.load_html(html)
     if tree is None:
         return None

@@ -16,14 +16,16 @@ import re
 import unicodedata
 import warnings
 from collections.abc import Iterator
-
-from pypdf import PdfReader
+from typing import TYPE_CHECKING
 
 from ft.core.dates import iso
 from ft.core.errors import FormatError
 from index.records import Record
 
 from .base import Input, first_line, printable
+
+if TYPE_CHECKING:
+    from pypdf import PdfReader
 
 NAME = "pdf"
 
@@ -64,6 +66,9 @@ def parse(inp: Input) -> Iterator[Record]:
 
 def _read(data: bytes) -> tuple[list[str], dict, str | None]:
     """Each page's normalized text, the document info and its creation date."""
+    # here, not with the module: every ft command imports the importers
+    from pypdf import PdfReader
+
     reader = PdfReader(io.BytesIO(data))
     if reader.is_encrypted:
         reader.decrypt("")

@@ -9,8 +9,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+from functools import cache
 
 __all__ = ["bm25", "content_words"]
 
@@ -20,10 +19,20 @@ _ASKING = frozenset("does did do what which who whom whose when where why how ma
                     "tell mentioned mention called named use used uses using".split())
 
 
+@cache
+def _stop_words() -> frozenset[str]:
+    """scikit-learn's English stop words, imported on first use: importing scikit-learn (and SciPy with
+    it) takes seconds, and every ``ft`` command imports this module."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return ENGLISH_STOP_WORDS
+
+
 def content_words(text: str) -> list[str]:
     """Lower-cased words minus stop words and question words; numbers are kept (they answer)."""
+    stop = _stop_words()
     return [w for w in (m.group(0).lower() for m in _WORD.finditer(text))
-            if w not in ENGLISH_STOP_WORDS and w not in _ASKING and (len(w) > 1 or w.isdigit())]
+            if w not in stop and w not in _ASKING and (len(w) > 1 or w.isdigit())]
 
 
 def bm25(query: list[str], documents: list[list[str]], k1: float = 1.2, b: float = 0.75) -> list[float]:
