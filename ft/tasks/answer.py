@@ -226,4 +226,5 @@ def _grown(c: Candidate) -> int:
 
 
 def _words(c: Candidate, first: int, last: int) -> int:
+    """How many words units ``first``..``last`` of ``c``'s item hold: the length of a passage made of them."""
     return len(c.source[c.units[first][0]:c.units[last][1]].split())
