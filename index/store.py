@@ -230,6 +230,24 @@ def item_id_of(db: sqlite_utils.Database, source: str, source_id: str) -> int | 
     return row[0] if row else None
 
 
+def next_in_file(db: sqlite_utils.Database, item_id: int) -> int | None:
+    """The post split from the same file right after this one, if the item is such a post.
+
+    A file split into posts (an X text dump) gives each an id ``FILE#LINE:DIGEST`` and its
+    ``position`` in the file, so the next one is found in the ``(source, source_id)`` index
+    among the ids sharing ``FILE#``."""
+    row = db.execute("SELECT source, source_id, json_extract(meta, '$.position') FROM items WHERE id = ?",
+                     (item_id,)).fetchone()
+    if row is None or row[2] is None or "#" not in row[1]:
+        return None
+    source, source_id, position = row
+    prefix = source_id[:source_id.rindex("#") + 1]
+    found = db.execute("SELECT id FROM items WHERE source = ? AND source_id >= ? AND source_id < ? "
+                       "AND json_extract(meta, '$.position') = ?",
+                       (source, prefix, prefix[:-1] + chr(ord("#") + 1), position + 1)).fetchone()
+    return found[0] if found else None
+
+
 def source_texts(db: sqlite_utils.Database, exclude: str) -> list[tuple[str, str, str | None, str, str | None]]:
     """``(source, source_id, url, text, meta)`` of every item not from ``exclude``: where links to look for are."""
     return db.execute("SELECT source, source_id, url, text, meta FROM items WHERE source != ?", (exclude,)).fetchall()

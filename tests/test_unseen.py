@@ -153,3 +153,19 @@ def test_a_runner_up_next_to_the_best_unit_grows_its_passage_to_the_fact():
                   for i, ((a, b), score) in enumerate(zip(spans, [1.0, 0.9, 0.3, 0.1]))]
     (passage,) = _passages(candidates, passages=2)
     assert passage.note().text.startswith("did you actually bet") and "bottle of whisky" in passage.note().text
+
+
+def test_an_answer_at_the_end_of_a_split_post_reads_on_into_the_next_post_of_its_dump(ft_home, embedder):
+    """Post boundaries in a dump are guessed: when the passage that answers runs to the end of its
+    post, it goes on into the next post of the same file, cited there, and not into other items."""
+    posts = ["We rewrote our eval harness in Rust.", "Before: 41 minutes for the full suite.\nAfter: 3 minutes 10 seconds.",
+             "Sourdough starters like a warm kitchen."]
+    with ft.Library(ft_home, embedder=embedder) as lib:
+        for position, text in enumerate(posts):
+            lib.add(Record("x", f"dump.txt#{position + 1}:{position}", title=text.split("\n")[0], text=text,
+                           kind="post", meta={"file": "dump.txt", "position": position}))
+        lib.add(Record("notes", "rust.md", title="Rust", text="Rust is a programming language.", kind="note"))
+        reading = answer(lib, "After porting the eval harness to Rust, how long did the suite take?", Filters())
+    cited = [(text, notes[0].item_id) for text, notes in reading.sentences]
+    first, after = cited[0], cited[1]
+    assert first[0] == posts[0] and after[0] == " ".join(posts[1].split()) and after[1] == first[1] + 1

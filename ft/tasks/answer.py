@@ -16,7 +16,8 @@ meaning together:
    ``PASSAGE_WORDS`` (a heading or an interviewer's question matches the question's words, the
    fact comes after it); a runner-up unit that falls inside or overlaps a passage grows that
    passage instead of starting another (in a conversation the question's words and the fact are
-   often a few turns apart); when neither the nearest chunk nor any one unit is close to the
+   often a few turns apart); a passage that runs to the end of a post split from a dump reads on
+   into the file's next post (the split was a guess); when neither the nearest chunk nor any one unit is close to the
    question, or no unit shares its meaning, "not found in your library".
 """
 
@@ -33,6 +34,7 @@ from index import Filters
 from index.fts import search as keyword_search
 from index.hybrid import allowed_ids
 from index.reading import chunk_starts, chunk_texts_of_items, chunks_by_id
+from index.store import next_in_file
 
 from .recursive import Note, Reader, Reading, sentences
 from .terms import bm25, content_words
@@ -93,7 +95,7 @@ def answer(lib, question: str, filters: Filters, passages: int = 2,
     if not best or best[0].lead.meaning < SUPPORTING:
         return Reading([(NOT_FOUND, [])], chunks=len(chunk_ids))
     reader = Reader(lib, rewrite_engine=rewrite_engine)
-    notes = [p.note() for p in best]
+    notes = [note for p in best for note in (p.note(), _continuation(lib, p, best)) if note is not None]
     return Reading(reader.answer(notes, in_source_order=False, on_sentence=on_sentence), reader.trace, len(chunk_ids))
 
 
@@ -213,16 +215,36 @@ def _passages(candidates: list[Candidate], passages: int) -> list[Passage]:
     return chosen
 
 
-def _grown(c: Candidate) -> int:
-    """The last unit of the passage grown from ``c``: the units after it up to ``PASSAGE_WORDS``
+def _grown(c: Candidate, budget: int = PASSAGE_WORDS) -> int:
+    """The last unit of the passage grown from ``c``: the units after it up to ``budget`` words
     (the unit that matches the question's words is often a heading, an interviewer's question or
     a lead-in, and the fact comes after it); a long unit stands alone."""
     last, words = c.index, len(c.text.split())
     for j in range(c.index + 1, len(c.units)):
-        if words >= PASSAGE_WORDS:
+        if words >= budget:
             break
         last, words = j, words + _words(c, j, j)
     return last
+
+
+def _continuation(lib, p: Passage, chosen: list[Passage]) -> Note | None:
+    """The opening of the next post of the same file, when ``p`` runs to the end of a post split
+    from a dump with fewer than ``PASSAGE_WORDS`` words: where a split was guessed ("We rewrote our
+    eval harness in Rust." | "Before: 41 minutes. After: 3 minutes.") the fact may sit just past it."""
+    c = p.lead
+    words = _words(c, p.first, p.last)
+    if p.last != len(c.units) - 1 or words >= PASSAGE_WORDS:
+        return None
+    following = next_in_file(lib.db, c.item_id)
+    if following is None or any(q.lead.item_id == following for q in chosen):
+        return None
+    text = lib.get(following).text
+    pieces = _pieces(text)
+    if not pieces:
+        return None
+    a, b = pieces[0]
+    opening = Candidate(following, 0, a, b, " ".join(text[a:b].split()), [], text, pieces, 0, c.score)
+    return Passage(opening, 0, _grown(opening, PASSAGE_WORDS - words)).note()
 
 
 def _words(c: Candidate, first: int, last: int) -> int:
