@@ -52,6 +52,7 @@ class _Models:
 
     embedder: Embedder | None = None
     engines: dict[tuple[str, int | None], Engine] = field(default_factory=dict)
+    loaded_embedder: bool = False  # loaded here (so closed here), not handed in by the caller
 
 
 class Library:
@@ -97,6 +98,8 @@ class Library:
             for engine in self._models.engines.values():
                 engine.close()
             self._models.engines.clear()
+            if self._models.loaded_embedder:
+                _close(self._models.embedder)
 
     def for_thread(self) -> Library:
         """Another connection to this library for a worker thread (an SQLite connection stays in
@@ -283,6 +286,7 @@ class Library:
         """The embedder, loaded on first use (provider fallbacks become notices)."""
         if self._models.embedder is None:
             self._models.embedder = self._load_embedder(self.settings.embedder)
+            self._models.loaded_embedder = True
         return self._models.embedder
 
     def _load_embedder(self, name: str) -> Embedder:
@@ -350,9 +354,13 @@ class Library:
         # A server's answers are stored as soon as the requests in flight are answered (its
         # ``window``): a run broken off (the server gone, ft killed) loses at most that much.
         batch = getattr(embedder, "window", 256)
-        with self.run("embed", {"model": embedder.model_id}) as run:
-            report = embedding.run(self.db, embedder, progress, batch)
-            run.update(report.to_dict())
+        try:
+            with self.run("embed", {"model": embedder.model_id}) as run:
+                report = embedding.run(self.db, embedder, progress, batch)
+                run.update(report.to_dict())
+        finally:
+            if other:
+                _close(embedder)
         if other:
             self.notices.append(f"search uses {self.settings.embedder}; to search these vectors, set "
                                 f'"embeddings": {{"model": "{name}"}} in {self.path.parent / "config.json"}')
@@ -399,6 +407,13 @@ class Library:
             status = figures.get("status", "ok")
         finally:
             finish_run(self.db, run_id, status, figures)
+
+
+def _close(embedder: Embedder | None) -> None:
+    """Let go of what an embedder holds (a server embedder's connections); local ones hold nothing to close."""
+    close = getattr(embedder, "close", None)
+    if close is not None:
+        close()
 
 
 def _is_server(embedder: str) -> bool:

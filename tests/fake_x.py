@@ -138,3 +138,4 @@ class FakeX:
 
     def close(self) -> None:
         self.server.shutdown()
+        self.server.server_close()

@@ -37,3 +37,4 @@ def serving(handler: type[BaseHTTPRequestHandler]) -> Iterator[ThreadingHTTPServ
         yield httpd
     finally:
         httpd.shutdown()
+        httpd.server_close()

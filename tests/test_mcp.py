@@ -77,6 +77,7 @@ async def http_session(home: Path):
     finally:
         server.terminate()
         server.wait(timeout=30)
+        server.stderr.close()
 
 
 async def check_read_tools(session: ClientSession, home: Path) -> None:
