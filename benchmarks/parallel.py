@@ -32,7 +32,7 @@ def run(out: Figures, lib, url: str, taxonomy, labelled: Path, transcript: str, 
     from index import Record
     from local_models.remote import RemoteEngine
 
-    items, _ = classifying.read_labelled(lib, labelled, taxonomy)
+    items, _, _ = classifying.read_labelled(lib, labelled, taxonomy)
     texts = [classifying.item_text(title, text) for _, title, text in items[:count]]
     lib.add(Record("youtube", "bench-parallel", title="A talk", text=transcript, kind="transcript"))
     item = lib.items(source="youtube", limit=1)[0]

@@ -36,7 +36,7 @@ def _naive(model_path: Path, cascade: classifying.Cascade, texts: list[str], nam
 
 
 def run_classify(out: Figures, lib: ft.Library, taxonomy: Taxonomy, labelled: Path, model_path: Path, engine_factory) -> None:
-    items, truth = classifying.read_labelled(lib, labelled, taxonomy)
+    items, truth, _ = classifying.read_labelled(lib, labelled, taxonomy)
     texts = [classifying.item_text(title, text) for _, title, text in items]
     names = taxonomy.names
 

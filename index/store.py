@@ -224,6 +224,13 @@ def item_by_title(db: sqlite_utils.Database, title: str) -> tuple[int, str, str]
     return db.execute("SELECT id, title, text FROM items WHERE title = ?", (title,)).fetchone()
 
 
+def item_holding(db: sqlite_utils.Database, text: str) -> tuple[int, str, str] | None:
+    """``(id, title, text)`` of the first item whose text holds ``text``: an item a labelled set
+    names by a title that is no longer its own (a dump split differently) is still found."""
+    return db.execute("SELECT id, title, text FROM items WHERE instr(text, ?) > 0 ORDER BY id LIMIT 1",
+                      (text,)).fetchone()
+
+
 def item_id_of(db: sqlite_utils.Database, source: str, source_id: str) -> int | None:
     """The id of the item a source knows as ``source_id``, if it is stored."""
     row = db.execute("SELECT id FROM items WHERE source = ? AND source_id = ?", (source, source_id)).fetchone()

@@ -129,3 +129,20 @@ def test_discover_proposes_a_usable_taxonomy(demo_library, embedder, engine_fact
     saved = tmp_path / "topics.json"
     saved.write_text(json.dumps({"topic": {p.name: p.description for p in proposals}}))
     assert load_taxonomies(Settings(tmp_path), saved)["topic"].names == [p.name for p in proposals]
+
+
+def test_a_labelled_line_naming_no_item_is_skipped_and_one_naming_its_text_is_found(ft_home, embedder, tmp_path):
+    """A labelled set names items by title; a title that is now inside another item (the dump was
+    split differently) still finds it, and one naming nothing is skipped with one line, not fatal."""
+    taxonomy = from_names("topic", "baking,kernels")
+    with ft.Library(ft_home, embedder=embedder) as lib:
+        lib.add([Record("x", "dump.txt#1:a", title="Sourdough notes", kind="post",
+                        text="Sourdough notes\nFeed the starter twice a day. Bake at 250 C."),
+                 Record("x", "dump.txt#3:b", title="Fusing kernels", text="Fusing kernels saves memory bandwidth.")])
+        labelled = tmp_path / "labels.jsonl"
+        labelled.write_text("\n".join(json.dumps(line) for line in (
+            {"title": "Feed the starter twice a day.", "label": "baking"}, {"title": "Fusing kernels", "label": "kernels"},
+            {"title": "A post no longer in the library", "label": "kernels"})) + "\n")
+        items, truth, skipped = classifying.read_labelled(lib, labelled, taxonomy)
+    assert [title for _, title, _ in items] == ["Sourdough notes", "Fusing kernels"] and truth == ["baking", "kernels"]
+    assert len(skipped) == 1 and "A post no longer in the library" in skipped[0]

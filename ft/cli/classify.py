@@ -57,6 +57,8 @@ def classify(
     with library(ctx) as lib:
         if eval_file:
             reports = classifying.evaluate(lib, chosen, eval_file, partial(lib.engine, "classify", model))
+            for problem in reports[0].skipped:
+                render.err.print(f"{eval_file}: {problem}")
             _show_eval(reports, as_json)
             return
         with progress(as_json) as bar:

@@ -85,6 +85,8 @@ def labels(
     with library(ctx) as lib:
         lib.embed()
         figures = evaluate.labels(lib, chosen, file, split, partial(lib.engine, "classify", model))
+    for problem in figures["skipped"]:
+        render.err.print(f"{file}: {problem}")
     _emit(figures, as_json, ["items", "macro_f1", "accuracy"])
 
 

@@ -43,7 +43,7 @@ from ft.core.errors import FtError, SourceError
 from index.db import atomic
 from index.labels import set_user_label, store_label, unclassified, user_labels
 from index.records import Skipped
-from index.store import item_by_title, item_count
+from index.store import item_by_title, item_count, item_holding
 
 from .label_names import name_meanings
 from .taxonomy import Taxonomy
@@ -322,6 +322,7 @@ class EvalReport:
     truth: list[str]
     predicted: list[str]
     by_llm: int = 0
+    skipped: list[str] = field(default_factory=list)  # labelled lines naming no item of the library
 
     @property
     def accuracy(self) -> float:
@@ -346,17 +347,19 @@ class EvalReport:
 
     def to_dict(self) -> dict:
         return {"method": self.method, "items": len(self.truth), "accuracy": self.accuracy, "macro_f1": self.macro_f1,
-                "by_llm": self.by_llm, "confusion": self.confusion()}
+                "by_llm": self.by_llm, "confusion": self.confusion(), "skipped": self.skipped}
 
 
-def read_labelled(lib: Library, path: Path, taxonomy: Taxonomy) -> tuple[list[tuple[int | None, str, str]], list[str]]:
-    """((item id or None, title, text) items, labels) from a JSON Lines file of
-    ``{"label", "text"[, "title"]}`` or ``{"label", "title"}`` naming an item of the library."""
+def read_labelled(lib: Library, path: Path, taxonomy: Taxonomy) -> tuple[list[tuple[int | None, str, str]], list[str], list[str]]:
+    """((item id or None, title, text) items, labels, skipped) from a JSON Lines file of
+    ``{"label", "text"[, "title"]}`` or ``{"label", "title"}`` naming an item of the library (by
+    its title, or else as text the item holds). A line naming no item is skipped with one line
+    saying so; a malformed line or an unknown label stops the reading: the file itself is wrong."""
     from ft.sources.ft_json import json_lines
 
     if not path.is_file():
         raise SourceError(str(path), "no such file")
-    items, truth = [], []
+    items, truth, skipped = [], [], []
     for where, entry in json_lines(path):
         if isinstance(entry, Skipped) or not isinstance(entry, dict):
             raise SourceError(where, entry.why if isinstance(entry, Skipped) else "not a JSON object")
@@ -365,21 +368,22 @@ def read_labelled(lib: Library, path: Path, taxonomy: Taxonomy) -> tuple[list[tu
             raise SourceError(where, f"label {label!r} is not in taxonomy {taxonomy.name!r}")
         title, text, item_id = entry.get("title", ""), entry.get("text"), None
         if text is None:
-            row = item_by_title(lib.db, title)
+            row = item_by_title(lib.db, title) or item_holding(lib.db, title)
             if row is None:
-                raise SourceError(where, f"no item titled {title!r} in the library and no text given")
+                skipped.append(f"no item titled or holding {title!r} in the library, and no text given")
+                continue
             item_id, title, text = row
         items.append((item_id, title, text))
         truth.append(label)
     if not items:
         raise SourceError(str(path), "no labelled items")
-    return items, truth
+    return items, truth, skipped
 
 
 def evaluate(lib: Library, taxonomy: Taxonomy, path: Path, engine_factory, methods: Sequence[str] = ("embedding", "llm", "cascade"),
              margin: float = MARGIN, weight: float = EMBEDDING_WEIGHT) -> list[EvalReport]:
     """Each method on the labelled file: embeddings alone, the model alone, the cascade."""
-    items, truth = read_labelled(lib, path, taxonomy)
+    items, truth, skipped = read_labelled(lib, path, taxonomy)
     texts = [item_text(title, text) for _, title, text in items]
     vectors = item_vectors(lib, items)
     cascade = _cascade(lib, taxonomy, engine_factory, margin, weight)
@@ -388,5 +392,5 @@ def evaluate(lib: Library, taxonomy: Taxonomy, path: Path, engine_factory, metho
     for method in methods:
         decisions = cascade.classify(texts, vectors, stages[method])
         reports.append(EvalReport(method, taxonomy.names, truth, [d.label for d in decisions],
-                                  sum(d.method == "llm" for d in decisions)))
+                                  sum(d.method == "llm" for d in decisions), skipped))
     return reports

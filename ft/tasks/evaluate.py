@@ -127,7 +127,7 @@ def labels(lib, taxonomy, path: Path, split: str | None, engine_factory) -> dict
         chosen.write_text("".join(json.dumps(c) + "\n" for c in load_cases(path, split)), encoding="utf-8")
         (report,) = evaluate(lib, taxonomy, chosen, engine_factory, methods=("cascade",))
     return {"items": len(report.truth), "macro_f1": round(report.macro_f1, 3), "accuracy": round(report.accuracy, 3),
-            "by_llm": report.by_llm, "confusion": report.confusion()}
+            "by_llm": report.by_llm, "confusion": report.confusion(), "skipped": report.skipped}
 
 
 def summary_coverage(text: str, cases: list[dict[str, Any]]) -> dict[str, Any]:
