@@ -142,7 +142,7 @@ def test_a_labelled_line_naming_no_item_is_skipped_and_one_naming_its_text_is_fo
         labelled = tmp_path / "labels.jsonl"
         labelled.write_text("\n".join(json.dumps(line) for line in (
             {"title": "Feed the starter twice a day.", "label": "baking"}, {"title": "Fusing kernels", "label": "kernels"},
-            {"title": "A post no longer in the library", "label": "kernels"})) + "\n")
+            {"title": "A post no longer in the library", "label": "kernels"}, {"label": "kernels"})) + "\n")
         items, truth, skipped = classifying.read_labelled(lib, labelled, taxonomy)
     assert [title for _, title, _ in items] == ["Sourdough notes", "Fusing kernels"] and truth == ["baking", "kernels"]
-    assert len(skipped) == 1 and "A post no longer in the library" in skipped[0]
+    assert len(skipped) == 2 and "A post no longer in the library" in skipped[0]  # and the line naming nothing

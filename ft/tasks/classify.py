@@ -368,7 +368,7 @@ def read_labelled(lib: Library, path: Path, taxonomy: Taxonomy) -> tuple[list[tu
             raise SourceError(where, f"label {label!r} is not in taxonomy {taxonomy.name!r}")
         title, text, item_id = entry.get("title", ""), entry.get("text"), None
         if text is None:
-            row = item_by_title(lib.db, title) or item_holding(lib.db, title)
+            row = (item_by_title(lib.db, title) or item_holding(lib.db, title)) if title.strip() else None
             if row is None:
                 skipped.append(f"no item titled or holding {title!r} in the library, and no text given")
                 continue
