@@ -83,7 +83,7 @@ class Weights:
     averaged, and a logistic model over the line shapes alone, for splitting without an embedder.
     With 63 dev dumps the networks beat one logistic model over the same features (leave-one-dump-out
     0.80 against 0.76, 0.82 with the post's extent): a sign's weight depends on the others (a link
-    line closes a short post, not a long essay's paragraph)."""
+    line closes a short post, not a long essay's paragraph). They are now fit on 183 dumps."""
 
     mean: np.ndarray
     scale: np.ndarray
