@@ -6,10 +6,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import ft
-from ft.sources.segment import split_posts
+from ft.sources.segment import OPENING, line_vectors, shipped_weights, split_posts
 from ft.tasks.answer import answer
 from ft.tasks.units import units
 from ft.tasks.chapters import summarize_item
@@ -40,6 +41,19 @@ def test_posts_carry_their_links_and_lines_and_import_once(cli, tmp_path):
     dpo = by_title["Finally read the DPO paper properly. The whole derivation fits on one page:"]
     assert dpo["meta"]["lines"] == [4, 7] and dpo["meta"]["links"] == ["https://t.co/Xb7Lq2RmVa"]
     assert dpo["meta"]["mentions"] == ["prefopt_notes"]
+
+
+def test_the_opening_line_model_reads_only_the_embedder_it_was_fit_with(embedder):
+    lines = ["Things I wish someone had told me before my first hardware startup:", "- hire a mechanical engineer first",
+             "Lovely paper, and the freezer story is real.", "Ran a half marathon this morning."]
+    weights = shipped_weights()
+    own = weights.opening(line_vectors(lines, embedder.embed).unit, embedder.embed)
+    assert len(set(np.round(own, 6))) == len(lines)  # a score of its own for each line
+
+    def other(texts):  # another embedder with the same width: each text's letters as a vector
+        return np.array([np.bincount([ord(c) % 384 for c in t], minlength=384) + 1.0 for t in texts])
+
+    assert (weights.opening(line_vectors(lines, other).unit, other) == weights.mean[OPENING]).all()
 
 
 def test_posts_join_lines_that_continue_each_other():

@@ -5,7 +5,8 @@ often closes a post, but a "Paper: https://…" line sits inside one; a change o
 one, but a long essay drifts too. Each gap between two lines is described by its line shapes (what
 closes a post, what only continues one, how long the lines are) and by meaning (how similar the
 next lines are to the post so far and to the line before, measured against how similar any two
-lines of the file are, TextTiling-style). A small learnt model weighs these features; the gaps are read
+lines of the file are, TextTiling-style), and whether the next line reads like a post's first
+line at all (a model of its embedding). A small learnt model weighs these features; the gaps are read
 in order, keeping the few likeliest ways to have split the lines so far (a beam search): the
 features of a gap depend on where its post started, so a split missed early would otherwise skew
 every gap after it. The weights (``segment_weights.json``) were fit on the dev half of
@@ -18,14 +19,14 @@ import json
 import math
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from itertools import islice
 from pathlib import Path
 
 import numpy as np
 
-__all__ = ["FEATURES", "LineVectors", "Post", "Weights", "boundaries", "gap_features", "line_vectors", "split_posts"]
+__all__ = ["FEATURES", "LineVectors", "Post", "Weights", "boundaries", "decode", "gap_features", "line_vectors", "split_posts"]
 
 Embed = Callable[[Sequence[str]], np.ndarray]
 
@@ -70,7 +71,12 @@ FEATURES = (
     "line before vs the rest of its post", "next line vs the post's closest line",
     # the post so far (they only count with meaning: the shapes-alone model reads two lines)
     "log characters in the post so far", "log length before", "log long paragraphs in the post so far",
+    # the next line by its meaning alone: does it read like the first line of a post?
+    "next line reads as an opening",
 )
+OPENING = FEATURES.index("next line reads as an opening")
+PROBE = "A short sentence that tells one embedder from another."
+SAME_EMBEDDER = 0.9  # the probe's cosine to its vector at fitting time above which the opener applies
 SHAPES = 19  # the first SHAPES features come from the two lines alone
 WEIGHTS_FILE = Path(__file__).with_name("segment_weights.json")
 
@@ -83,13 +89,30 @@ class Weights:
     averaged, and a logistic model over the line shapes alone, for splitting without an embedder.
     With 63 dev dumps the networks beat one logistic model over the same features (leave-one-dump-out
     0.80 against 0.76, 0.82 with the post's extent): a sign's weight depends on the others (a link
-    line closes a short post, not a long essay's paragraph). They are now fit on 183 dumps."""
+    line closes a short post, not a long essay's paragraph). They are now fit on 183 dumps.
+
+    The opener is a logistic model over a line's embedding that says whether it reads like the
+    first line of a post ("Things I wish I knew before…", "Lovely paper, and…"); it only means
+    something with the embedder it was fit with, so ``probe`` (that embedder's vector for
+    ``PROBE``) must match, and otherwise the feature stays at its mean."""
 
     mean: np.ndarray
     scale: np.ndarray
     nets: tuple[tuple[np.ndarray, np.ndarray, np.ndarray, float], ...]  # (W1, b1, w2, b2) each
     shape_weights: np.ndarray
     shape_bias: float
+    opener: np.ndarray
+    opener_bias: float
+    probe: np.ndarray
+
+    def opening(self, unit: np.ndarray, embed: Embed) -> np.ndarray:
+        """How much each line (``unit``: its embedding) reads like a post's first line, or the
+        feature's mean for every line when ``embed`` is not the embedder the opener was fit with."""
+        if unit.shape[1] == len(self.opener):
+            probe = np.asarray(embed([PROBE]), dtype=np.float64)[0]
+            if _cosine(probe, self.probe) >= SAME_EMBEDDER:
+                return unit @ self.opener + self.opener_bias
+        return np.full(len(unit), self.mean[OPENING])
 
     def logit(self, features: np.ndarray, with_meaning: bool) -> float:
         """The log-odds that a new post starts at this gap."""
@@ -107,13 +130,15 @@ class Weights:
 
         return {"mean": short(self.mean), "scale": short(self.scale),
                 "nets": [[short(w1), short(b1), short(w2), short(b2)] for w1, b1, w2, b2 in self.nets],
-                "shape_weights": short(self.shape_weights), "shape_bias": short(self.shape_bias)}
+                "shape_weights": short(self.shape_weights), "shape_bias": short(self.shape_bias),
+                "opener": short(self.opener), "opener_bias": short(self.opener_bias), "probe": short(self.probe)}
 
     @classmethod
     def from_json(cls, data: dict) -> Weights:
         return cls(np.array(data["mean"]), np.array(data["scale"]),
                    tuple((np.array(w1), np.array(b1), np.array(w2), float(b2)) for w1, b1, w2, b2 in data["nets"]),
-                   np.array(data["shape_weights"]), float(data["shape_bias"]))
+                   np.array(data["shape_weights"]), float(data["shape_bias"]),
+                   np.array(data["opener"]), float(data["opener_bias"]), np.array(data["probe"]))
 
 
 @cache
@@ -149,15 +174,24 @@ def split_posts(text: str, embed: Embed | None = None) -> list[Post]:
 
 
 def boundaries(lines: list[str], embed: Embed | None, weights: Weights | None = None) -> list[int]:
-    """The gaps (after line ``g``) where a new post starts: the likeliest split the beam finds
-    (with the shipped ``weights`` unless others are given, as the fitting script does).
+    """The gaps (after line ``g``) where a new post starts, with the shipped ``weights`` unless
+    others are given: the lines embedded, then read by ``decode``."""
+    lines = [line.strip() for line in lines]
+    weights = weights or shipped_weights()
+    vectors = None
+    if embed is not None and len(lines) > 2:
+        vectors = line_vectors(lines, embed)
+        vectors = replace(vectors, opening=weights.opening(vectors.unit, embed))
+    return decode(lines, vectors, weights)
+
+
+def decode(lines: list[str], vectors: LineVectors | None, weights: Weights) -> list[int]:
+    """The likeliest split the beam finds, from lines already embedded (``vectors``, or ``None``:
+    the shapes alone).
 
     Each kept split is keyed by where its current post started (two splits that agree on that
     see the same features from here on, so only the likelier one is kept) and scored by the sum
     of the log-probabilities of its decisions."""
-    lines = [line.strip() for line in lines]
-    weights = weights or shipped_weights()
-    vectors = line_vectors(lines, embed) if embed is not None and len(lines) > 2 else None
     beam: dict[int, tuple[float, list[int]]] = {0: (0.0, [])}
     for g in range(len(lines) - 1):
         ahead: dict[int, tuple[float, list[int]]] = {}
@@ -184,6 +218,7 @@ class LineVectors:
     unit: np.ndarray
     worded: np.ndarray
     baseline: float
+    opening: np.ndarray | None = None  # per line, ``Weights.opening``; set once the weights are known
 
 
 def line_vectors(lines: list[str], embed: Embed) -> LineVectors:
@@ -204,7 +239,8 @@ def gap_features(lines: list[str], vectors: LineVectors | None, start: int, g: i
     shapes = _shape(before, after)
     if vectors is None:
         return np.array(shapes + [0.0] * (len(FEATURES) - SHAPES))
-    return np.array(shapes + _meaning(vectors, start, g) + _extent(lines, start, g))
+    opening = [float(vectors.opening[g + 1])] if vectors.opening is not None else [0.0]
+    return np.array(shapes + _meaning(vectors, start, g) + _extent(lines, start, g) + opening)
 
 
 def _shape(before: str, after: str) -> list[float]:
