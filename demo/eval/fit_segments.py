@@ -7,9 +7,9 @@ L2 penalty (Newton steps) weighs the line shapes alone, for splitting without an
 feature is itself learnt: a logistic model over a line's embedding (``OPENER_C``) says whether it
 reads like a post's first line; each dump's scores for the networks come from the model fit on
 the dumps of the other folds (``FOLDS``), so the networks learn how far to trust it on lines it
-never saw. The script prints the leave-one-dump-out boundary F1 on dev, an estimate of how the weights carry to
-dumps they were not fit on, and writes them to ``ft/sources/segment_weights.json``. Fits are
-deterministic. The test half is never read:
+never saw. The script prints the leave-one-dump-out boundary F1 on dev, an estimate of how the
+weights carry to dumps they were not fit on, and writes them to ``ft/sources/segment_weights.json``.
+Fits are deterministic. The test half is never read:
 
     python demo/eval/fit_segments.py [FT_HOME]
 """
@@ -31,8 +31,11 @@ from ft.tasks.evaluate import boundary_f1, load_cases
 
 ROOT = Path(__file__).resolve().parents[2]
 L2 = 0.3  # penalty on the standardized weights of the line-shape model
-OPENER_C, FOLDS = 0.1, 10  # the opener's inverse L2 penalty (leave-one-dump-out on 183 dev dumps: C 0.02 0.817, 0.1 0.824, 0.5 0.826)
-HIDDEN, ALPHA, SEEDS = 16, 1.0, 3  # chosen by leave-one-dump-out F1 on 63 dev dumps (8/16/32 units, 0.3/1/3), checked on 103 (32 units, penalty 3, 6 seeds)
+# The opener's inverse L2 penalty (leave-one-dump-out on 183 dev dumps: C 0.02 0.817, 0.1 0.824, 0.5 0.826)
+OPENER_C, FOLDS = 0.1, 10
+# Chosen by leave-one-dump-out F1 on 63 dev dumps (8/16/32 units, penalty 0.3/1/3), checked on 103
+# (32 units, penalty 3, 6 seeds: no better)
+HIDDEN, ALPHA, SEEDS = 16, 1.0, 3
 
 
 class Dump:
