@@ -234,13 +234,15 @@ def line_vectors(lines: list[str], embed: Embed) -> LineVectors:
 
 
 def gap_features(lines: list[str], vectors: LineVectors | None, start: int, g: int) -> np.ndarray:
-    """The features (in ``FEATURES`` order) of the gap after line ``g`` of a post begun at ``start``."""
+    """The features (in ``FEATURES`` order) of the gap after line ``g`` of a post begun at ``start``;
+    ``vectors`` carry their opening scores (``Weights.opening``, or cross-fitted when fitting)."""
     before, after = lines[g], lines[g + 1]
     shapes = _shape(before, after)
     if vectors is None:
         return np.array(shapes + [0.0] * (len(FEATURES) - SHAPES))
-    opening = [float(vectors.opening[g + 1])] if vectors.opening is not None else [0.0]
-    return np.array(shapes + _meaning(vectors, start, g) + _extent(lines, start, g) + opening)
+    if vectors.opening is None:
+        raise ValueError("the lines' opening scores are not set: read them with Weights.opening first")
+    return np.array(shapes + _meaning(vectors, start, g) + _extent(lines, start, g) + [float(vectors.opening[g + 1])])
 
 
 def _shape(before: str, after: str) -> list[float]:
