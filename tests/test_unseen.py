@@ -11,7 +11,7 @@ import pytest
 
 import ft
 from ft.sources.segment import OPENING, line_vectors, shipped_weights, split_posts
-from ft.tasks.answer import answer
+from ft.tasks.answer import _ASKS_FIGURE, Candidate, _passages, answer
 from ft.tasks.units import units
 from ft.tasks.chapters import summarize_item
 from ft.tasks.evaluate import load_cases, segmentation
@@ -153,20 +153,40 @@ def test_a_runner_up_next_to_the_best_unit_grows_its_passage_to_the_fact():
     """In a conversation the question's words and the fact are often a few turns apart: the best
     unit's passage stops at ``PASSAGE_WORDS``, and a close runner-up just after it carries the
     passage on to the fact instead of being dropped as a near duplicate."""
-    from ft.tasks.answer import Candidate, _passages
-
     turns = ["did you actually bet on the olympiad then",
              "i did i was so sure no model would get gold this decade that i bet with an old friend from "
              "edinburgh and honestly i would have bet against it again last spring",
              "and i lost so now i owe rory a bottle of whisky", "anyway back to robots"]
+    (passage,) = _passages(_conversation(turns, [1.0, 0.9, 0.3, 0.1]), passages=2)
+    assert passage.note().text.startswith("did you actually bet") and "bottle of whisky" in passage.note().text
+
+
+def test_a_passage_asked_for_a_figure_reads_on_to_the_turn_that_holds_one():
+    """"How much memory did it have?" is answered by a number: when the passage the question's
+    words chose holds none, it goes on to the first turn after it that does; other questions'
+    passages stop where they did."""
+    turns = ["he brought home a computer when i was nine it was a secondhand zx spectrum that a colleague had "
+             "brought back from london with the rubber keys you remember the rubber keys do you",
+             "i've only seen pictures i'm too young sorry",
+             "oh come on okay so the zx spectrum had 48 kilobytes of memory and you loaded programs from tape",
+             "and every tape failed at the end"]
+    scores = [1.0, 0.2, 0.3, 0.1]
+    (plain,) = _passages(_conversation(turns, scores), passages=2)
+    (figure,) = _passages(_conversation(turns, scores), passages=2, figure=True)
+    assert "48 kilobytes" not in plain.note().text
+    assert figure.note().text.startswith("he brought home") and figure.note().text.endswith("loaded programs from tape")
+    assert _ASKS_FIGURE.search("how much memory did Ife's childhood home computer have")
+    assert not _ASKS_FIGURE.search("What was the first computer Ife had as a kid?")
+
+
+def _conversation(turns: list[str], scores: list[float]) -> list[Candidate]:
+    """One caption item of ``turns``, one line each, as scored answer candidates."""
     source, spans = "", []
     for turn in turns:
         spans.append((len(source), len(source) + len(turn)))
         source += turn + "\n"
-    candidates = [Candidate(1, 0, a, b, source[a:b], [], source, spans, i, score, meaning=0.5)
-                  for i, ((a, b), score) in enumerate(zip(spans, [1.0, 0.9, 0.3, 0.1]))]
-    (passage,) = _passages(candidates, passages=2)
-    assert passage.note().text.startswith("did you actually bet") and "bottle of whisky" in passage.note().text
+    return [Candidate(1, 0, a, b, source[a:b], [], source, spans, i, score, meaning=0.5)
+            for i, ((a, b), score) in enumerate(zip(spans, scores))]
 
 
 def test_an_answer_at_the_end_of_a_split_post_reads_on_into_the_next_post_of_its_dump(ft_home, embedder):

@@ -55,7 +55,12 @@ RUNNER_UP = 0.65       # a unit scoring this share of the best starts a second p
 UNIT_WORDS = 60        # a longer unit is cut into sentences
 PASSAGE_WORDS = 40     # a passage grows from its best unit to the units after it up to this many words
 MERGED_WORDS = 100     # … and to at most this many by taking in runner-up units that overlap it
+FIGURE_WORDS = 150     # … or to this many, to reach a figure a question asks for
 _LINE = re.compile(r"\S(?:[^\n]*\S)?")  # a line's text from its first to its last non-space
+# A question asking for an amount, a size, a date or a score: its answer holds a figure.
+_ASKS_FIGURE = re.compile(r"\bhow (much|many|big|far|long|often|fast|old|large|small|high|heavy)\b|"
+                          r"\bwhat (year|percentage|share|rating|score|valuation|voltage)\b|\bin which year\b", re.IGNORECASE)
+_FIGURE = re.compile(r"\d")
 
 
 @dataclass
@@ -91,7 +96,7 @@ def answer(lib, question: str, filters: Filters, passages: int = 2,
     closest = _score(lib, candidates, words, vector)
     if hits[0].score < ANSWERABLE and closest < CLOSE_UNIT:
         return Reading([(NOT_FOUND, [])], chunks=len(chunk_ids))
-    best = _passages(candidates, passages)
+    best = _passages(candidates, passages, bool(_ASKS_FIGURE.search(question)))
     if not best or best[0].lead.meaning < SUPPORTING:
         return Reading([(NOT_FOUND, [])], chunks=len(chunk_ids))
     reader = Reader(lib, rewrite_engine=rewrite_engine)
@@ -194,7 +199,7 @@ class Passage:
         return Note(c.item_id, c.chunk, start, end, c.score, " ".join(c.source[start:end].split()))
 
 
-def _passages(candidates: list[Candidate], passages: int) -> list[Passage]:
+def _passages(candidates: list[Candidate], passages: int, figure: bool = False) -> list[Passage]:
     """The best units as passages, best first: each a unit and the units after it up to
     ``PASSAGE_WORDS``; a runner-up (scoring at least ``RUNNER_UP`` of the best) already inside a
     passage adds nothing, one whose passage overlaps it grows it up to ``MERGED_WORDS``, and
@@ -212,7 +217,25 @@ def _passages(candidates: list[Candidate], passages: int) -> list[Passage]:
                 p.first, p.last = min(first, p.first), max(last, p.last)
         elif len(chosen) < passages:
             chosen.append(Passage(c, first, last))
+    if figure:
+        for p in chosen:
+            p.last = _to_figure(p)
     return chosen
+
+
+def _to_figure(p: Passage) -> int:
+    """The passage's last unit, moved on to the first unit after it that holds a figure when the
+    passage holds none (a question asking "how much" is answered by a number, in a conversation
+    often a turn or two after the words it matched), within ``FIGURE_WORDS``."""
+    c = p.lead
+    if _FIGURE.search(c.source[c.units[p.first][0]:c.units[p.last][1]]):
+        return p.last
+    for j in range(p.last + 1, len(c.units)):
+        if _words(c, p.first, j) > FIGURE_WORDS:
+            break
+        if _FIGURE.search(c.source[c.units[j][0]:c.units[j][1]]):
+            return j
+    return p.last
 
 
 def _grown(c: Candidate, budget: int = PASSAGE_WORDS) -> int:
