@@ -11,7 +11,7 @@ import pytest
 
 import ft
 from ft.sources.segment import OPENING, line_vectors, shipped_weights, split_posts
-from ft.tasks.answer import _ASKS_FIGURE, Candidate, _passages, answer
+from ft.tasks.answer import Candidate, _asked_for, _passages, answer
 from ft.tasks.units import units
 from ft.tasks.chapters import summarize_item
 from ft.tasks.evaluate import load_cases, segmentation
@@ -161,22 +161,24 @@ def test_a_runner_up_next_to_the_best_unit_grows_its_passage_to_the_fact():
     assert passage.note().text.startswith("did you actually bet") and "bottle of whisky" in passage.note().text
 
 
-def test_a_passage_asked_for_a_figure_reads_on_to_the_turn_that_holds_one():
-    """"How much memory did it have?" is answered by a number: when the passage the question's
-    words chose holds none, it goes on to the first turn after it that does; other questions'
-    passages stop where they did."""
+def test_a_passage_reads_on_to_the_turn_that_holds_what_the_question_asks_for():
+    """"How much memory did it have?" is answered by a number and "which law …" by a law: when
+    the passage the question's words chose holds neither, it goes on to the first turn after it
+    that does; a question that names no such thing keeps its passage as it was."""
     turns = ["he brought home a computer when i was nine it was a secondhand zx spectrum that a colleague had "
              "brought back from london with the rubber keys you remember the rubber keys do you",
              "i've only seen pictures i'm too young sorry",
              "oh come on okay so the zx spectrum had 48 kilobytes of memory and you loaded programs from tape",
-             "and every tape failed at the end"]
-    scores = [1.0, 0.2, 0.3, 0.1]
-    (plain,) = _passages(_conversation(turns, scores), passages=2)
-    (figure,) = _passages(_conversation(turns, scores), passages=2, figure=True)
-    assert "48 kilobytes" not in plain.note().text
-    assert figure.note().text.startswith("he brought home") and figure.note().text.endswith("loaded programs from tape")
-    assert _ASKS_FIGURE.search("how much memory did Ife's childhood home computer have")
-    assert not _ASKS_FIGURE.search("What was the first computer Ife had as a kid?")
+             "and it is goodhart's law really the tape became the target", "anyway back to robots"]
+    scores = [1.0, 0.2, 0.3, 0.1, 0.1]
+
+    def passage(question: str) -> str:
+        (found,) = _passages(_conversation(turns, scores), passages=2, asked=_asked_for(question))
+        return found.note().text
+
+    assert passage("how much memory did Ife's childhood home computer have").endswith("loaded programs from tape")
+    assert passage("Which law did the guest bring up about tapes?").endswith("the tape became the target")
+    assert "48 kilobytes" not in passage("What did the guest bring home?")
 
 
 def _conversation(turns: list[str], scores: list[float]) -> list[Candidate]:

@@ -16,7 +16,8 @@ meaning together:
    ``PASSAGE_WORDS`` (a heading or an interviewer's question matches the question's words, the
    fact comes after it); a runner-up unit that falls inside or overlaps a passage grows that
    passage instead of starting another (in a conversation the question's words and the fact are
-   often a few turns apart); a passage that runs to the end of a post split from a dump reads on
+   often a few turns apart); a passage without what the question asks for (a figure for "how
+   many", a law for "which law") reads on to the first unit after it that holds it; a passage that runs to the end of a post split from a dump reads on
    into the file's next post (the split was a guess); when neither the nearest chunk nor any one
    unit is close to the question, or no unit shares its meaning, "not found in your library".
 """
@@ -55,12 +56,13 @@ RUNNER_UP = 0.65       # a unit scoring this share of the best starts a second p
 UNIT_WORDS = 60        # a longer unit is cut into sentences
 PASSAGE_WORDS = 40     # a passage grows from its best unit to the units after it up to this many words
 MERGED_WORDS = 100     # … and to at most this many by taking in runner-up units that overlap it
-FIGURE_WORDS = 150     # … or to this many, to reach a figure a question asks for
+ASKED_WORDS = 150      # … or to this many, to reach the figure or the kind of thing a question asks for
 _LINE = re.compile(r"\S(?:[^\n]*\S)?")  # a line's text from its first to its last non-space
 # A question asking for an amount, a size, a date or a score: its answer holds a figure.
 _ASKS_FIGURE = re.compile(r"\bhow (much|many|big|far|long|often|fast|old|large|small|high|heavy)\b|"
                           r"\bwhat (year|percentage|share|rating|score|valuation|voltage)\b|\bin which year\b", re.IGNORECASE)
 _FIGURE = re.compile(r"\d")
+_WHICH = re.compile(r"\b(?:which|what)\s+([a-z][a-z-]{2,})\b", re.IGNORECASE)  # "which law …", "what license …"
 
 
 @dataclass
@@ -96,7 +98,7 @@ def answer(lib, question: str, filters: Filters, passages: int = 2,
     closest = _score(lib, candidates, words, vector)
     if hits[0].score < ANSWERABLE and closest < CLOSE_UNIT:
         return Reading([(NOT_FOUND, [])], chunks=len(chunk_ids))
-    best = _passages(candidates, passages, bool(_ASKS_FIGURE.search(question)))
+    best = _passages(candidates, passages, _asked_for(question))
     if not best or best[0].lead.meaning < SUPPORTING:
         return Reading([(NOT_FOUND, [])], chunks=len(chunk_ids))
     reader = Reader(lib, rewrite_engine=rewrite_engine)
@@ -199,7 +201,18 @@ class Passage:
         return Note(c.item_id, c.chunk, start, end, c.score, " ".join(c.source[start:end].split()))
 
 
-def _passages(candidates: list[Candidate], passages: int, figure: bool = False) -> list[Passage]:
+def _asked_for(question: str) -> re.Pattern | None:
+    """What the answer must hold: a figure ("how many …"), the kind of thing the question names
+    ("which law …": the word law), or nothing it can tell."""
+    if _ASKS_FIGURE.search(question):
+        return _FIGURE
+    kind = _WHICH.search(question)
+    if kind and content_words(kind.group(1)):
+        return re.compile(rf"\b{re.escape(kind.group(1))}", re.IGNORECASE)
+    return None
+
+
+def _passages(candidates: list[Candidate], passages: int, asked: re.Pattern | None = None) -> list[Passage]:
     """The best units as passages, best first: each a unit and the units after it up to
     ``PASSAGE_WORDS``; a runner-up (scoring at least ``RUNNER_UP`` of the best) already inside a
     passage adds nothing, one whose passage overlaps it grows it up to ``MERGED_WORDS``, and
@@ -217,23 +230,24 @@ def _passages(candidates: list[Candidate], passages: int, figure: bool = False) 
                 p.first, p.last = min(first, p.first), max(last, p.last)
         elif len(chosen) < passages:
             chosen.append(Passage(c, first, last))
-    if figure:
+    if asked is not None:
         for p in chosen:
-            p.last = _to_figure(p)
+            p.last = _to_asked(p, asked)
     return chosen
 
 
-def _to_figure(p: Passage) -> int:
-    """The passage's last unit, moved on to the first unit after it that holds a figure when the
-    passage holds none (a question asking "how much" is answered by a number, in a conversation
-    often a turn or two after the words it matched), within ``FIGURE_WORDS``."""
+def _to_asked(p: Passage, asked: re.Pattern) -> int:
+    """The passage's last unit, moved on to the first unit after it that holds what the question
+    asks for when the passage does not (a question asking "how much" is answered by a number,
+    "which law" by a law's name; in a conversation often a turn or two after the words that
+    chose the passage), within ``ASKED_WORDS``."""
     c = p.lead
-    if _FIGURE.search(c.source[c.units[p.first][0]:c.units[p.last][1]]):
+    if asked.search(c.source[c.units[p.first][0]:c.units[p.last][1]]):
         return p.last
     for j in range(p.last + 1, len(c.units)):
-        if _words(c, p.first, j) > FIGURE_WORDS:
+        if _words(c, p.first, j) > ASKED_WORDS:
             break
-        if _FIGURE.search(c.source[c.units[j][0]:c.units[j][1]]):
+        if asked.search(c.source[c.units[j][0]:c.units[j][1]]):
             return j
     return p.last
 
