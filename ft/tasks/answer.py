@@ -17,9 +17,10 @@ meaning together:
    fact comes after it); a runner-up unit that falls inside or overlaps a passage grows that
    passage instead of starting another (in a conversation the question's words and the fact are
    often a few turns apart); a passage without what the question asks for (a figure for "how
-   many", a law for "which law") reads on to the first unit after it that holds it; a passage that runs to the end of a post split from a dump reads on
-   into the file's next post (the split was a guess); when neither the nearest chunk nor any one
-   unit is close to the question, or no unit shares its meaning, "not found in your library".
+   many", a law for "which law") reads on to the first unit after it that holds it; a passage
+   that runs to the end of a post split from a dump reads on into the file's next post (the
+   split was a guess); when neither the nearest chunk nor any one unit is close to the
+   question, or no unit shares its meaning, "not found in your library".
 """
 
 from __future__ import annotations
