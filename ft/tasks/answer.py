@@ -61,7 +61,8 @@ ASKED_WORDS = 150      # … or to this many, to reach the figure or the kind of
 _LINE = re.compile(r"\S(?:[^\n]*\S)?")  # a line's text from its first to its last non-space
 # A question asking for an amount, a size, a date or a score: its answer holds a figure.
 _ASKS_FIGURE = re.compile(r"\bhow (much|many|big|far|long|often|fast|old|large|small|high|heavy)\b|"
-                          r"\bwhat (year|percentage|share|rating|score|valuation|voltage)\b|\bin which year\b", re.IGNORECASE)
+                          r"\bwhat (year|percentage|share|rating|score|valuation|voltage)\b|\bin which year\b",
+                          re.IGNORECASE)
 _FIGURE = re.compile(r"\d")
 _WHICH = re.compile(r"\b(?:which|what)\s+([a-z][a-z-]{2,})\b", re.IGNORECASE)  # "which law …", "what license …"
 
@@ -217,7 +218,8 @@ def _passages(candidates: list[Candidate], passages: int, asked: re.Pattern | No
     """The best units as passages, best first: each a unit and the units after it up to
     ``PASSAGE_WORDS``; a runner-up (scoring at least ``RUNNER_UP`` of the best) already inside a
     passage adds nothing, one whose passage overlaps it grows it up to ``MERGED_WORDS``, and
-    another starts a new passage while there are fewer than ``passages``."""
+    another starts a new passage while there are fewer than ``passages``; with ``asked`` (what
+    the answer must hold), each then reads on to it (``_to_asked``)."""
     chosen: list[Passage] = []
     ranked = sorted(candidates, key=lambda c: -c.score)
     for c in ranked:
