@@ -245,12 +245,12 @@ def _to_asked(p: Passage, asked: re.Pattern) -> int:
     "which law" by a law's name; in a conversation often a turn or two after the words that
     chose the passage), within ``ASKED_WORDS``."""
     c = p.lead
-    if asked.search(c.source[c.units[p.first][0]:c.units[p.last][1]]):
+    if asked.search(_text(c, p.first, p.last)):
         return p.last
     for j in range(p.last + 1, len(c.units)):
         if _words(c, p.first, j) > ASKED_WORDS:
             break
-        if asked.search(c.source[c.units[j][0]:c.units[j][1]]):
+        if asked.search(_text(c, j, j)):
             return j
     return p.last
 
@@ -289,4 +289,9 @@ def _continuation(lib, p: Passage, chosen: list[Passage]) -> Note | None:
 
 def _words(c: Candidate, first: int, last: int) -> int:
     """How many words units ``first``..``last`` of ``c``'s item hold: the length of a passage made of them."""
-    return len(c.source[c.units[first][0]:c.units[last][1]].split())
+    return len(_text(c, first, last).split())
+
+
+def _text(c: Candidate, first: int, last: int) -> str:
+    """The source text of units ``first``..``last`` of ``c``'s item."""
+    return c.source[c.units[first][0]:c.units[last][1]]
