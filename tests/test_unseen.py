@@ -15,7 +15,7 @@ from ft.tasks.answer import Candidate, _asked_for, _passages, answer
 from ft.tasks.units import units
 from ft.tasks.chapters import summarize_item
 from ft.tasks.evaluate import load_cases, segmentation
-from ft.tasks.label_names import name_meanings
+from ft.tasks.label_names import name_meanings, spelt_out, spread_labels
 from ft.tasks.taxonomy import from_names
 from ft.tasks.units import MAX_WORDS, MIN_WORDS, units
 from index import Filters, Record
@@ -113,6 +113,29 @@ def test_bare_label_names_learn_words_and_examples_from_the_library(demo_library
     assert described.names == taxonomy.names and all(label.description for label in described.labels)
     words = {label.name: label.description.split(", ") for label in described.labels}
     assert not set(words["baking"]) & set(words["robots"])  # a word describes one label only
+
+
+def test_a_shorthand_label_name_is_read_spelt_out(demo_library, embedder):
+    assert spelt_out("ml") == "machine learning" and spelt_out("to-read") == "to read" and spelt_out("robots") == "robots"
+    with ft.Library(demo_library, embedder=embedder) as lib:
+        described = name_meanings(lib, from_names("t", "ml,baking"), embedder.embed).taxonomy
+    assert described.labels[0].description.startswith("machine learning, ")
+    assert not described.labels[1].description.startswith("baking, baking")  # a whole word is not repeated
+
+
+def test_labels_spread_along_the_library_to_items_nearer_another_name():
+    """Two separate runs of items; the far end of run A is nearer label B's query than A's, and
+    still ends up A's, because each item's neighbours are A's."""
+    steps = np.linspace(0, 1.2, 20)
+    axes = np.eye(8, dtype=np.float32)
+    run_a = np.array([np.cos(t) * axes[0] + np.sin(t) * axes[1] for t in steps])
+    run_b = np.array([np.cos(t) * axes[2] + np.sin(t) * axes[3] for t in steps])
+    library = np.vstack([run_a, run_b]).astype(np.float32)
+    queries = np.array([axes[0], (axes[2] + 0.5 * axes[1]) / np.hypot(1, 0.5)])
+    scores = library @ queries.T
+    assert scores[19].argmax() == 1  # by score alone, A's far end is B's
+    spread = spread_labels(library, scores)
+    assert (spread[:20].argmax(axis=1) == 0).all() and (spread[20:].argmax(axis=1) == 1).all()
 
 
 def test_eval_commands_report_figures(cli, demo_copy, tmp_path, monkeypatch):

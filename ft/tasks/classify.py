@@ -230,7 +230,13 @@ def _cascade(lib: Library, taxonomy: Taxonomy, engine_factory, margin: float = M
     """The cascade for ``taxonomy`` in this library: labels given by name alone get their meaning
     from the library (``label_names``), and the user's own labels in it are examples."""
     meanings = name_meanings(lib, taxonomy, lib.embedder.embed)
-    return Cascade(meanings.taxonomy, lib.embedder.embed, engine_factory, _corrections(lib, taxonomy) + meanings.examples,
+    corrections = _corrections(lib, taxonomy)
+    cascade = Cascade(meanings.taxonomy, lib.embedder.embed, engine_factory, corrections + meanings.examples,
+                      margin, weight, meanings.library)
+    if meanings.library is None:
+        return cascade
+    examples = meanings.spread(cascade.similarities(meanings.library))
+    return Cascade(meanings.taxonomy, lib.embedder.embed, engine_factory, corrections + examples,
                    margin, weight, meanings.library)
 
 
