@@ -117,6 +117,14 @@ def test_cli_classify_with_labels_and_clear_errors(cli, tmp_path):
     assert missing.exit_code == 1 and "no taxonomy 'mood'" in missing.stderr
 
 
+def test_classify_by_names_alone_says_what_each_name_was_read_as(cli, demo_copy, monkeypatch):
+    monkeypatch.setenv("FT_HOME", str(demo_copy("names")))
+    first = json.loads(cli("classify", "--labels", "ml,baking", "--json").stdout)
+    assert first["read_as"]["ml"].startswith("machine learning, ") and "baking" in first["read_as"]
+    again = cli("classify", "--labels", "ml,baking")
+    assert "Names read as" in again.stdout and "\n  ml: machine learning, " in again.stdout
+
+
 def test_discover_proposes_a_usable_taxonomy(demo_library, embedder, engine_factory, tmp_path, cli):
     from ft.tasks.discover import discover
 

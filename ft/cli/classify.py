@@ -74,6 +74,10 @@ def classify(
     )
     if report.labels:
         render.out.print("  " + ", ".join(f"{k} {v}" for k, v in report.labels.items()))
+    if report.read_as:
+        render.out.print("Names read as (a description in a taxonomy file overrides one):")
+        for name, words in report.read_as.items():
+            render.out.print(f"  {name}: {words}", markup=False, soft_wrap=True)
 
 
 def _discover(ctx: typer.Context, name: str, model: str | None, save: Path | None, as_json: bool) -> None:

@@ -216,6 +216,7 @@ class ClassifyReport:
     model_calls: int = 0
     seconds: float = 0.0
     labels: dict[str, int] = field(default_factory=dict)
+    read_as: dict[str, str] = field(default_factory=dict)  # what each label given by name alone was taken to mean
 
     @property
     def rate(self) -> float:
@@ -260,6 +261,8 @@ def classify_library(lib: Library, taxonomy: Taxonomy, engine_factory, force: bo
         todo = unclassified(lib.db, taxonomy.name, taxonomy.fingerprint, force)
         report.unchanged = item_count(lib.db) - len(todo)
         cascade = _cascade(lib, taxonomy, engine_factory)
+        report.read_as = {described.name: described.description for given, described in zip(taxonomy.labels, cascade.taxonomy.labels)
+                          if not given.description and not given.examples and described.description}
         counts: Counter[str] = Counter()
         for start in range(0, len(todo), batch):
             rows = todo[start : start + batch]
