@@ -105,6 +105,12 @@ class Cascade:
         # over the library is subtracted, so a label wins an item by fitting it, not by being generic.
         self.prior = self._scores(library).mean(axis=0) if library is not None and len(library) else 0.0
 
+    def retrain(self, corrections: Sequence[tuple[str, np.ndarray]], library: np.ndarray) -> None:
+        """Centroids from these (label, item vector) examples instead; the facets stay, and each
+        label's mean score over ``library`` is taken again."""
+        self.prototypes = self._prototypes(corrections)
+        self.prior = self._scores(library).mean(axis=0)
+
     def _prototypes(self, corrections: Sequence[tuple[str, np.ndarray]]) -> np.ndarray:
         labels = self.taxonomy.labels
         described = self.embed([label.prompt for label in labels])
@@ -229,16 +235,15 @@ class ClassifyReport:
 def _cascade(lib: Library, taxonomy: Taxonomy, engine_factory, margin: float = MARGIN,
              weight: float = EMBEDDING_WEIGHT) -> Cascade:
     """The cascade for ``taxonomy`` in this library: labels given by name alone get their meaning
-    from the library (``label_names``), and the user's own labels in it are examples."""
+    from the library (``label_names``), then examples spread from the items this cascade is surest
+    of (``Meanings.spread``); the user's own labels in it are examples throughout."""
     meanings = name_meanings(lib, taxonomy, lib.embedder.embed)
     corrections = _corrections(lib, taxonomy)
     cascade = Cascade(meanings.taxonomy, lib.embedder.embed, engine_factory, corrections + meanings.examples,
                       margin, weight, meanings.library)
-    if meanings.library is None:
-        return cascade
-    examples = meanings.spread(cascade.similarities(meanings.library))
-    return Cascade(meanings.taxonomy, lib.embedder.embed, engine_factory, corrections + examples,
-                   margin, weight, meanings.library)
+    if meanings.library is not None:
+        cascade.retrain(corrections + meanings.spread(cascade.similarities(meanings.library)), meanings.library)
+    return cascade
 
 
 def _corrections(lib: Library, taxonomy: Taxonomy) -> list[tuple[str, np.ndarray]]:
