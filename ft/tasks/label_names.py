@@ -16,8 +16,8 @@ library itself says more:
    to the cascade like a user's corrections.
 3. **Its neighbourhoods.** The cascade built from 1 and 2 scores the library sample; each
    label's surest items are spread over the library's nearest-neighbour graph (label spreading,
-   scikit-learn), and the surest items of the spread labels become the examples the final
-   cascade is built with. A label reaches the items near its own, not only those near its name.
+   scikit-learn), and the surest items of the spread labels become the examples the cascade
+   is retrained with. A label reaches the items near its own, not only those near its name.
 4. **Its balance.** Some names pull every item a little ("systems", "research"). The cascade
    subtracts each label's mean score over the library sample, so the winner is the label that
    fits an item better than it fits items in general.
