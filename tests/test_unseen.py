@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import ft
-from ft.sources.segment import OPENING, line_vectors, shipped_weights, split_posts
+from ft.sources.segment import OPENING, Weights, line_vectors, shipped_weights, split_posts
 from ft.tasks.answer import Candidate, _asked_for, _passages, answer
 from ft.tasks.units import units
 from ft.tasks.chapters import summarize_item
@@ -54,6 +54,15 @@ def test_the_opening_line_model_reads_only_the_embedder_it_was_fit_with(embedder
         return np.array([np.bincount([ord(c) % 384 for c in t], minlength=384) + 1.0 for t in texts])
 
     assert (weights.opening(line_vectors(lines, other).unit, other) == weights.mean[OPENING]).all()
+
+
+def test_the_wording_model_reads_how_a_line_opens():
+    weights = shipped_weights()
+    lines = ["Excited to share our new paper on reward models!", "and the gap closes at 7B, which surprised us."]
+    opening, inside = weights.worded(lines)
+    assert opening > inside
+    assert weights.worded(["zzqx qqzz"])[0] == weights.wording_bias  # words it never saw say nothing
+    assert np.allclose(Weights.from_json(json.loads(json.dumps(weights.to_json()))).worded(lines), [opening, inside])
 
 
 def test_posts_join_lines_that_continue_each_other():

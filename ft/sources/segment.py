@@ -6,7 +6,7 @@ one, but a long essay drifts too. Each gap between two lines is described by its
 closes a post, what only continues one, how long the lines are) and by meaning (how similar the
 next lines are to the post so far and to the line before, measured against how similar any two
 lines of the file are, TextTiling-style), and whether the next line reads like a post's first
-line at all (a model of its embedding). A small learnt model weighs these features; the gaps are read
+line at all (a model of its first words, and one of its embedding). A small learnt model weighs these features; the gaps are read
 in order, keeping the few likeliest ways to have split the lines so far (a beam search): the
 features of a gap depend on where its post started, so a split missed early would otherwise skew
 every gap after it. The weights (``segment_weights.json``) were fit on the dev half of
@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import cache
@@ -26,7 +27,8 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["FEATURES", "LineVectors", "Post", "Weights", "boundaries", "decode", "gap_features", "line_vectors", "split_posts"]
+__all__ = ["FEATURES", "LineVectors", "Post", "Weights", "boundaries", "decode", "gap_features", "line_vectors",
+           "opening_words", "split_posts"]
 
 Embed = Callable[[Sequence[str]], np.ndarray]
 
@@ -45,6 +47,7 @@ _TERMINAL = re.compile(r"[.!?…\"”')\]]\W*$")  # ends a sentence
 _SYMBOL_END = re.compile(r"[^\w\s.!?…\"”')\]:,;/]$")  # ends in an emoji or a symbol
 # A line ending in one of these words (or in a colon, a comma, a dash) was cut mid-sentence.
 _CARRY_WORDS = frozenset("a an the of on in to for with by as and or but at from than is are was be".split())
+_TOKEN = re.compile(r"\w+|[^\w\s]")  # a word, or one symbol or emoji
 _CONNECTIVE = re.compile(r"^(and|but|so|or|also|then|which|because|if you|it|this|that|these|those|they|we|"
                          r"here|there|today|soon|crucially|building|however|still|plus|p\.s\.)\b", re.IGNORECASE)
 
@@ -54,6 +57,7 @@ LONG = 150      # characters: two paragraphs this long in a row read as one essa
 SAMPLE = 400    # lines whose pairwise similarity sets a dump's baseline
 RECENT = 3      # lines at the end of a post that say where it has got to
 BEAM = 4        # ways of splitting the lines so far kept while reading on
+OPENING_TOKENS = 6  # a line's first words and symbols, read for how posts open
 
 FEATURES = (
     # line shapes: the line before the gap …
@@ -64,6 +68,7 @@ FEATURES = (
     "opens with a short label", "is only mentions", "is a credits line", "opens a quotation",
     # … and both
     "log length after", "both are long paragraphs", "a sentence carried on in lower case",
+    "next line's first words read as an opening",
     # meaning (without an embedder, the shapes alone decide, with weights of their own)
     "similarity of the two lines", "log lines in the post so far", "next lines vs the post, over the file's median",
     "next line vs the post, over the file's median", "next line vs the post's first line",
@@ -77,7 +82,7 @@ FEATURES = (
 OPENING = FEATURES.index("next line reads as an opening")
 PROBE = "A short sentence that tells one embedder from another."
 SAME_EMBEDDER = 0.9  # the probe's cosine to its vector at fitting time above which the opener applies
-SHAPES = 19  # the first SHAPES features come from the two lines alone
+SHAPES = 20  # the first SHAPES features come from the two lines alone
 WEIGHTS_FILE = Path(__file__).with_name("segment_weights.json")
 
 
@@ -94,7 +99,10 @@ class Weights:
     The opener is a logistic model over a line's embedding that says whether it reads like the
     first line of a post ("Things I wish I knew before…", "Lovely paper, and…"); it only means
     something with the embedder it was fit with, so ``probe`` (that embedder's vector for
-    ``PROBE``) must match, and otherwise the feature stays at its mean."""
+    ``PROBE``) must match, and otherwise the feature stays at its mean. The wording is another
+    logistic model, over a line's first words and word pairs (``opening_words``, TF-IDF): "my",
+    "1 /", "today", "hot take" open posts; "-", "→", "thanks to", "so" carry one on. It is one of
+    the line shapes, so splitting without an embedder reads it too."""
 
     mean: np.ndarray
     scale: np.ndarray
@@ -104,6 +112,19 @@ class Weights:
     opener: np.ndarray
     opener_bias: float
     probe: np.ndarray
+    wording: dict[str, tuple[float, float]]  # opening word or pair: (its idf, its weight)
+    wording_bias: float
+
+    def worded(self, lines: Sequence[str]) -> np.ndarray:
+        """How much each line's first words read like a post's opening (the wording model's log-odds)."""
+        out = np.full(len(lines), self.wording_bias)
+        for i, line in enumerate(lines):
+            counts = Counter(t for t in opening_words(line) if t in self.wording)
+            tfidf = {t: (1 + math.log(n)) * self.wording[t][0] for t, n in counts.items()}
+            norm = math.sqrt(sum(v * v for v in tfidf.values()))
+            if norm:
+                out[i] += sum(v * self.wording[t][1] for t, v in tfidf.items()) / norm
+        return out
 
     def opening(self, unit: np.ndarray, embed: Embed) -> np.ndarray:
         """How much each line (``unit``: its embedding) reads like a post's first line, or the
@@ -131,14 +152,16 @@ class Weights:
         return {"mean": short(self.mean), "scale": short(self.scale),
                 "nets": [[short(w1), short(b1), short(w2), short(b2)] for w1, b1, w2, b2 in self.nets],
                 "shape_weights": short(self.shape_weights), "shape_bias": short(self.shape_bias),
-                "opener": short(self.opener), "opener_bias": short(self.opener_bias), "probe": short(self.probe)}
+                "opener": short(self.opener), "opener_bias": short(self.opener_bias), "probe": short(self.probe),
+                "wording": {t: short(v) for t, v in sorted(self.wording.items())}, "wording_bias": short(self.wording_bias)}
 
     @classmethod
     def from_json(cls, data: dict) -> Weights:
         return cls(np.array(data["mean"]), np.array(data["scale"]),
                    tuple((np.array(w1), np.array(b1), np.array(w2), float(b2)) for w1, b1, w2, b2 in data["nets"]),
                    np.array(data["shape_weights"]), float(data["shape_bias"]),
-                   np.array(data["opener"]), float(data["opener_bias"]), np.array(data["probe"]))
+                   np.array(data["opener"]), float(data["opener_bias"]), np.array(data["probe"]),
+                   {t: (float(idf), float(w)) for t, (idf, w) in data["wording"].items()}, float(data["wording_bias"]))
 
 
 @cache
@@ -182,12 +205,12 @@ def boundaries(lines: list[str], embed: Embed | None, weights: Weights | None = 
     if embed is not None and len(lines) > 2:
         vectors = line_vectors(lines, embed)
         vectors = replace(vectors, opening=weights.opening(vectors.unit, embed))
-    return decode(lines, vectors, weights)
+    return decode(lines, vectors, weights, weights.worded(lines))
 
 
-def decode(lines: list[str], vectors: LineVectors | None, weights: Weights) -> list[int]:
+def decode(lines: list[str], vectors: LineVectors | None, weights: Weights, worded: np.ndarray) -> list[int]:
     """The likeliest split the beam finds, from lines already embedded (``vectors``, or ``None``:
-    the shapes alone).
+    the shapes alone) and read for their opening words (``worded``, per line: ``Weights.worded``).
 
     Each kept split is keyed by where its current post started (two splits that agree on that
     see the same features from here on, so only the likelier one is kept) and scored by the sum
@@ -196,7 +219,7 @@ def decode(lines: list[str], vectors: LineVectors | None, weights: Weights) -> l
     for g in range(len(lines) - 1):
         ahead: dict[int, tuple[float, list[int]]] = {}
         for start, (score, breaks) in beam.items():
-            logit = weights.logit(gap_features(lines, vectors, start, g), vectors is not None)
+            logit = weights.logit(gap_features(lines, vectors, worded, start, g), vectors is not None)
             for key, option in ((start, (score - _softplus(logit), breaks)),
                                 (g + 1, (score - _softplus(-logit), [*breaks, g]))):
                 if key not in ahead or ahead[key][0] < option[0]:
@@ -233,11 +256,12 @@ def line_vectors(lines: list[str], embed: Embed) -> LineVectors:
     return LineVectors(unit, worded, float(np.median(apart)) if apart.size else 0.0)
 
 
-def gap_features(lines: list[str], vectors: LineVectors | None, start: int, g: int) -> np.ndarray:
+def gap_features(lines: list[str], vectors: LineVectors | None, worded: np.ndarray, start: int, g: int) -> np.ndarray:
     """The features (in ``FEATURES`` order) of the gap after line ``g`` of a post begun at ``start``;
-    ``vectors`` carry their opening scores (``Weights.opening``, or cross-fitted when fitting)."""
+    ``vectors`` carry their opening scores (``Weights.opening``) and ``worded`` is each line's
+    (``Weights.worded``); both are cross-fitted when fitting."""
     before, after = lines[g], lines[g + 1]
-    shapes = _shape(before, after)
+    shapes = _shape(before, after) + [float(worded[g + 1])]
     if vectors is None:
         return np.array(shapes + [0.0] * (len(FEATURES) - SHAPES))
     if vectors.opening is None:
@@ -262,6 +286,13 @@ def _shape(before: str, after: str) -> list[float]:
     carried = flags[4] and after[:1].islower()
     return [float(bool(f)) for f in flags] + [np.log1p(len(after)) / 5, float(len(before) > LONG and len(after) > LONG),
                                               float(carried)]
+
+
+def opening_words(line: str) -> list[str]:
+    """A line's first ``OPENING_TOKENS`` words and symbols, lower case, and each pair of them in a
+    row: what the wording model reads."""
+    tokens = _TOKEN.findall(line.lower())[:OPENING_TOKENS]
+    return tokens + [f"{a} {b}" for a, b in zip(tokens, tokens[1:])]
 
 
 def _meaning(vectors: LineVectors, start: int, g: int) -> list[float]:
