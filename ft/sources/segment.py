@@ -51,7 +51,7 @@ _TOKEN = re.compile(r"\w+|[^\w\s]")  # a word, or one symbol or emoji
 _CONNECTIVE = re.compile(r"^(and|but|so|or|also|then|which|because|if you|it|this|that|these|those|they|we|"
                          r"here|there|today|soon|crucially|building|however|still|plus|p\.s\.)\b", re.IGNORECASE)
 
-TAIL = 500      # characters at the end of a line that say how it ends
+TAIL = 500      # characters at the end of a line that say how it ends (and at its start, how it opens)
 WINDOW = 2      # lines ahead compared by meaning
 LONG = 150      # characters: two paragraphs this long in a row read as one essay
 SAMPLE = 400    # lines whose pairwise similarity sets a dump's baseline
@@ -291,7 +291,7 @@ def _shape(before: str, after: str) -> list[float]:
 def opening_words(line: str) -> list[str]:
     """A line's first ``OPENING_TOKENS`` words and symbols, lower case, and each pair of them in a
     row: what the wording model reads."""
-    tokens = _TOKEN.findall(line.lower())[:OPENING_TOKENS]
+    tokens = [m.group() for m in islice(_TOKEN.finditer(line[:TAIL].lower()), OPENING_TOKENS)]
     return tokens + [f"{a} {b}" for a, b in zip(tokens, tokens[1:])]
 
 
