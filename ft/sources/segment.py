@@ -6,10 +6,10 @@ one, but a long essay drifts too. Each gap between two lines is described by its
 closes a post, what only continues one, how long the lines are) and by meaning (how similar the
 next lines are to the post so far and to the line before, measured against how similar any two
 lines of the file are, TextTiling-style), and whether the next line reads like a post's first
-line at all (a model of its first words, and one of its embedding). A small learnt model weighs these features; the gaps are read
-in order, keeping the few likeliest ways to have split the lines so far (a beam search): the
-features of a gap depend on where its post started, so a split missed early would otherwise skew
-every gap after it. The weights (``segment_weights.json``) were fit on the dev half of
+line at all (a model of its first words, and one of its embedding). A small learnt model weighs
+these features; the gaps are read in order, keeping the few likeliest ways to have split the
+lines so far (a beam search): the features of a gap depend on where its post started, so a split
+missed early would otherwise skew every gap after it. The weights (``segment_weights.json``) were fit on the dev half of
 ``demo/eval/segments.jsonl`` only, by ``demo/eval/fit_segments.py``.
 """
 
