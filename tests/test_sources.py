@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -196,6 +197,31 @@ def test_tweet_dump_is_x_posts_with_their_links(tmp_path):
     links = sorted(link for p in posts for link in p.meta["links"])
     assert links == ["https://t.co/JysdD9gLIn", "https://t.co/olRIwtjFvZ"]
     assert [m for p in posts for m in p.meta["mentions"]] == ["addyosmani"]
+
+
+ONE_LINERS = """\
+the real cost of a benchmark is the week you spend believing it
+hot take: most retries in production hide a bug nobody wants to own
+Reminder that the profiler is free and your intuition is not.
+what is the best way to learn CUDA if you only know Python? asking for a friend
+I spent a weekend on a flaky test that turned out to be a timezone.
+unpopular opinion: a monorepo is fine until the build takes longer than lunch
+Shipping small models on phones is the most underrated trend of the year.
+Good teams write docs. Great teams delete the docs nobody reads.
+academia: six months to review your paper. the timeline: six hours and two bugs found
+Calling it now: next year every laptop ships with an NPU nobody uses.
+"""
+
+
+def test_a_dump_of_posts_without_links_is_known_by_its_shape(tmp_path):
+    posts = read(write(tmp_path, "copied.txt", ONE_LINERS))
+    assert {p.source for p in posts} == {"x"} and len(posts) > 1
+    assert "".join(p.text + "\n" for p in posts) == ONE_LINERS
+    as_paragraphs = ONE_LINERS.replace("\n", "\n\n")
+    wrapped = textwrap.fill(" ".join(ONE_LINERS.split()), 72) + "\n"
+    for name, text in [("note.txt", as_paragraphs), ("essay.txt", wrapped), ("list.md", ONE_LINERS)]:
+        (note,) = read(write(tmp_path, name, text))
+        assert note.source == "notes", name
 
 
 def test_json_and_json_lines_items(tmp_path):
