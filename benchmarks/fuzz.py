@@ -608,6 +608,16 @@ def tweet_dump(draw: Draw) -> bytes:
 
 
 @st.composite
+def entry_list(draw: Draw) -> bytes:
+    """Entries opened by dates (real, impossible, half-typed) or holding links, a line or a block each."""
+    opener = st.sampled_from(["2026-11-02", "2026/11/02 09:30", "2026-02-30", "9999-99-99", "02.11.2026", "31.13.99",
+                              "Nov 2, 2026", "Monday, 2 November", "may 5", "- 2026-11-02:", ""]) | DATES.map(str)
+    entry = st.tuples(opener, st.lists(PROSE | URLS | LINE, max_size=3)).map(lambda e: "\n".join([e[0], *e[1]]))
+    gap = draw(st.sampled_from(["\n", "\n\n", "\n \t\n"]))
+    return gap.join(draw(st.lists(entry, max_size=12))).encode()
+
+
+@st.composite
 def html_page(draw: Draw) -> bytes:
     """An article page: head metadata (title, author, date, canonical URL), body blocks, tag soup, deep nesting."""
     meta = "".join(f'<meta {key}="{name}" content={quoteattr(str(draw(value)))}>' for key, name, value in (
@@ -751,6 +761,12 @@ Things worth reading
 
     Baker's percentages – bread.example
 """
+ENTRIES = """2026-11-02
+Read the Chinchilla paper again: https://arxiv.org/abs/2203.15556
+
+2026-11-03 09:30 speculative decoding with a 270M draft, acceptance 0.62 on code
+Nov 5, 2026: https://www.sqlite.org/wal.html and why readers never wait
+"""
 TWEET_DUMP = """Hot take: most RAG failures I debug are chunking failures.
 Overlap your chunks by 10-15%. Nice thread by @prefopt_notes https://t.co/Xb7Lq2RmVa
 cc @mira_evals who warned me about exactly this
@@ -848,6 +864,7 @@ def targets() -> tuple[Target, ...]:
         Target("html", ".html", (HTML_PAGE.encode(),), html_page()),
         Target("telegram", ".txt", (TELEGRAM.encode(),), telegram_preview()),
         Target("blog", ".txt", (BLOG.encode(),), blog_roundup()),
+        Target("entries", ".txt", (ENTRIES.encode(),), entry_list()),
         Target("x-text", ".txt", (TWEET_DUMP.encode(),), tweet_dump()),
         Target("markdown", ".md", (MARKDOWN.encode(),), note()),
         Target("text", ".txt", (NOTE.encode(),), note()),

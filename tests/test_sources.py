@@ -214,14 +214,83 @@ Calling it now: next year every laptop ships with an NPU nobody uses.
 
 
 def test_a_dump_of_posts_without_links_is_known_by_its_shape(tmp_path):
-    posts = read(write(tmp_path, "copied.txt", ONE_LINERS))
-    assert {p.source for p in posts} == {"x"} and len(posts) > 1
-    assert "".join(p.text + "\n" for p in posts) == ONE_LINERS
+    linked = "".join(f"{line}\nhttps://example.org/{n}\n" for n, line in enumerate(ONE_LINERS.splitlines()[:6]))
+    for text in (ONE_LINERS, linked):  # a link on the line after a post does not make the post run on
+        posts = read(write(tmp_path, "copied.txt", text))
+        assert {p.source for p in posts} == {"x"} and len(posts) > 1
+        assert "".join(p.text + "\n" for p in posts) == text
     as_paragraphs = ONE_LINERS.replace("\n", "\n\n")
     wrapped = textwrap.fill(" ".join(ONE_LINERS.split()), 72) + "\n"
     for name, text in [("note.txt", as_paragraphs), ("essay.txt", wrapped), ("list.md", ONE_LINERS)]:
         (note,) = read(write(tmp_path, name, text))
         assert note.source == "notes", name
+
+
+LINKS = """\
+https://arxiv.org/abs/2203.15556 Chinchilla: the compute-optimal ratio, about 20 tokens per parameter
+https://www.sqlite.org/wal.html how WAL mode lets readers and a writer share a database
+https://github.com/ggml-org/llama.cpp the engine behind most local inference
+https://example.org/kv-cache-reuse reusing the KV cache across requests, with numbers
+"""
+
+LINK_BLOCKS = """\
+Chinchilla paper
+https://arxiv.org/abs/2203.15556
+the compute-optimal ratio, about 20 tokens per parameter
+
+SQLite WAL
+https://www.sqlite.org/wal.html
+how WAL mode lets readers and a writer share a database
+
+llama.cpp
+https://github.com/ggml-org/llama.cpp
+"""
+
+JOURNAL = """\
+2026-11-02
+Read the Chinchilla paper again. The ratio only holds for training compute.
+
+2026-11-03 09:30 tried speculative decoding with a 270M draft model, acceptance 0.62 on code
+Much lower on prose.
+Nov 5, 2026: long run in the rain, 14 km.
+
+Monday, 9 November
+Meeting with the eval team: the ticket classifier is at 0.81 macro-F1.
+"""
+
+
+@pytest.mark.parametrize("text, starts, titles", [
+    (LINKS, [1, 2, 3, 4], ["Chinchilla: the compute-optimal ratio, about 20 tokens per parameter",
+                           "how WAL mode lets readers and a writer share a database",
+                           "the engine behind most local inference", "reusing the KV cache across requests, with numbers"]),
+    (LINK_BLOCKS, [1, 5, 9], ["Chinchilla paper", "SQLite WAL", "llama.cpp"]),
+    (JOURNAL, [1, 4, 6, 8], ["Read the Chinchilla paper again. The ratio only holds for training compute.",
+                             "tried speculative decoding with a 270M draft model, acceptance 0.62 on code",
+                             "long run in the rain, 14 km.",
+                             "Meeting with the eval team: the ticket classifier is at 0.81 macro-F1."]),
+])
+def test_a_list_of_links_or_a_journal_is_one_item_per_entry(tmp_path, text, starts, titles):
+    path = write(tmp_path, "list.txt", text)
+    entries = read(path)
+    assert [e.meta["lines"][0] for e in entries] == starts and [e.title for e in entries] == titles
+    assert "\n".join(e.text for e in entries).split() == text.split()  # every word in one entry, none lost
+    assert all(e.links[0].target == ("notes", entries[0].source_id) for e in entries[1:])
+    assert [e.source_id for e in read(path)] == [e.source_id for e in entries]  # stable: a re-import adds nothing
+
+
+def test_entries_keep_their_links_and_dates(tmp_path):
+    (chinchilla, *_) = read(write(tmp_path, "links.txt", LINK_BLOCKS))
+    assert (chinchilla.kind, chinchilla.url) == ("link", "https://arxiv.org/abs/2203.15556")
+    first, second, *_ = read(write(tmp_path, "journal.txt", JOURNAL))
+    assert (first.kind, first.created_at, second.created_at) == ("note", "2026-11-02T00:00:00Z", "2026-11-03T00:00:00Z")
+
+
+def test_paragraphs_of_a_note_stay_one_note(tmp_path):
+    note = "Why small models matter\n\nThey run on a laptop.\n\nThey cost little.\n\nSee https://example.org/a for more.\n"
+    path = write(tmp_path, "note.txt", note)
+    (one,) = read(path)
+    assert one.source == "notes" and one.text.startswith("Why small models")
+    assert [e.text for e in read(path, forced="entries")] == note.strip().split("\n\n")  # forced: cut at blank lines
 
 
 def test_json_and_json_lines_items(tmp_path):

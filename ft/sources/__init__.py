@@ -17,7 +17,7 @@ from typing import Any
 from ft.core.errors import FormatError, FtError, SourceError
 from index.records import Record, Skipped
 
-from . import (blog, browser_bookmarks, captions, feeds, ft_json, html, opml, pdf, telegram, telegram_export, text, tweets,
+from . import (blog, browser_bookmarks, captions, entries, feeds, ft_json, html, opml, pdf, telegram, telegram_export, text, tweets,
                x_exports)
 from .base import Input
 
@@ -52,6 +52,7 @@ FORMATS: list[Format] = [
     Format(html.NAME, html.sniff, html.parse, "saved web page"),
     Format(telegram.NAME, telegram.sniff, telegram.parse, "Telegram channel web preview"),
     Format(blog.NAME, blog.sniff, blog.parse, "blog category / link roundup page"),
+    Format(entries.NAME, entries.sniff, entries.parse, "list of entries: links with comments, a dated journal"),
     Format(tweets.NAME, tweets.sniff, tweets.parse, "text dump of X posts"),
     Format(text.MARKDOWN, text.sniff_markdown, text.parse_markdown, "Markdown note"),
     Format(text.NAME, text.sniff, text.parse, "plain text note"),

@@ -23,10 +23,13 @@ import charset_normalizer
 from ft.core.dates import iso
 from ft.core.errors import FormatError
 
-__all__ = ["JSON_ERRORS", "Input", "digest", "first_line", "json_problem", "json_value", "load_json", "map_strings",
+__all__ = ["JSON_ERRORS", "PLAIN_TEXT_SUFFIXES", "Input", "digest", "first_line", "json_problem", "json_value", "load_json", "map_strings",
            "paragraphs", "printable", "slug"]
 
 HEAD_BYTES = 64 * 1024
+# Files whose shape may say they hold many things (posts, entries): not Markdown, code, CSV or
+# logs, which are documents whatever their lines look like.
+PLAIN_TEXT_SUFFIXES = frozenset({".txt", ""})
 # Byte-order marks, longest first: UTF-32's little-endian mark begins with UTF-16's.
 _BOMS = ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"), (b"\xef\xbb\xbf", "utf-8"),
          (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 
 from index.records import Link, Record
 
-from .base import Input, digest, first_line
+from .base import PLAIN_TEXT_SUFFIXES, Input, digest, first_line
 from .segment import split_posts
 
 NAME = "x-text"
@@ -31,7 +31,6 @@ _MENTION = re.compile(r"(?<![\w@])@(\w{1,15})\b")
 # paragraph on a line, PDF text runs on at half its lines, and text wrapped at one width ends a
 # line only where the next word would not fit (0 of 61 documents and 1 of 1,604 wrapped at 60–100
 # columns read as posts).
-PLAIN_SUFFIXES = frozenset({".txt", ""})  # not Markdown, code, CSV or logs: those are documents
 MIN_LINES = 8         # a dump holds several posts
 MAX_BLANK = 0.1       # posts follow one another without blank lines between them
 MAX_LINE_WORDS = 25   # its median line is a short post or a post's line, not a paragraph
@@ -48,7 +47,7 @@ def sniff(inp: Input) -> bool:
     head = inp.head_text
     return len(_TCO.findall(head)) >= 2 or (
         len(_MENTION.findall(head)) >= 4 and head.count("\n") >= 10
-    ) or (inp.path.suffix.lower() in PLAIN_SUFFIXES and reads_as_posts(head))
+    ) or (inp.path.suffix.lower() in PLAIN_TEXT_SUFFIXES and reads_as_posts(head))
 
 
 def reads_as_posts(text: str) -> bool:
@@ -61,7 +60,9 @@ def reads_as_posts(text: str) -> bool:
         return False
     if statistics.median(len(line.split()) for line in filled) > MAX_LINE_WORDS:
         return False
-    pairs = list(zip(filled, filled[1:]))
+    pairs = [(a, b) for a, b in zip(filled, filled[1:]) if not b.startswith("http")]  # a link line continues nothing
+    if not pairs:
+        return True
     width = max(len(line) for line in filled)
     run_on = sum(bool(_RUN_ON.search(a)) and b[0].islower() for a, b in pairs) / len(pairs)
     wrapped = sum(len(a) + 1 + len(b.split()[0]) > width for a, b in pairs) / len(pairs)
