@@ -100,11 +100,12 @@ def answer(lib, question: str, filters: Filters, passages: int = 2,
     closest = _score(lib, candidates, words, vector)
     if hits[0].score < ANSWERABLE and closest < CLOSE_UNIT:
         return Reading([(NOT_FOUND, [])], chunks=len(chunk_ids))
-    best = _passages(candidates, passages, _asked_for(question))
+    asked = _asked_for(question)
+    best = _passages(candidates, passages, asked)
     if not best or best[0].lead.meaning < SUPPORTING:
         return Reading([(NOT_FOUND, [])], chunks=len(chunk_ids))
     reader = Reader(lib, rewrite_engine=rewrite_engine)
-    notes = [note for p in best for note in (p.note(), _continuation(lib, p, best)) if note is not None]
+    notes = [note for p in best for note in (p.note(), _continuation(lib, p, best, asked)) if note is not None]
     return Reading(reader.answer(notes, in_source_order=False, on_sentence=on_sentence), reader.trace, len(chunk_ids))
 
 
@@ -267,13 +268,17 @@ def _grown(c: Candidate, budget: int = PASSAGE_WORDS) -> int:
     return last
 
 
-def _continuation(lib, p: Passage, chosen: list[Passage]) -> Note | None:
+def _continuation(lib, p: Passage, chosen: list[Passage], asked: re.Pattern | None = None) -> Note | None:
     """The opening of the next post of the same file, when ``p`` runs to the end of a post split
-    from a dump with fewer than ``PASSAGE_WORDS`` words: where a split was guessed ("We rewrote our
-    eval harness in Rust." | "Before: 41 minutes. After: 3 minutes.") the fact may sit just past it."""
+    from a dump with fewer than ``PASSAGE_WORDS`` words and does not already hold what the question
+    asks for (``asked``): where a split was guessed ("We rewrote our eval harness in Rust." |
+    "Before: 41 minutes. After: 3 minutes.") the fact may sit just past it; where the post holds
+    it, the next post is only noise."""
     c = p.lead
     words = _words(c, p.first, p.last)
     if p.last != len(c.units) - 1 or words >= PASSAGE_WORDS:
+        return None
+    if asked is not None and asked.search(_text(c, p.first, p.last)):
         return None
     following = next_in_file(lib.db, c.item_id)
     if following is None or any(q.lead.item_id == following for q in chosen):
