@@ -237,3 +237,7 @@ def test_an_answer_at_the_end_of_a_split_post_reads_on_into_the_next_post_of_its
     cited = [(text, notes[0].item_id) for text, notes in reading.sentences]
     first, after = cited[0], cited[1]
     assert first[0] == posts[0] and after[0] == " ".join(posts[1].split()) and after[1] == first[1] + 1
+    with ft.Library(ft_home, embedder=embedder) as lib:  # a post that holds the figure asked for is the whole answer
+        reading = answer(lib, "How many minutes did the full suite take, before and after?", Filters())
+    assert [text for text, _ in reading.sentences][0] == " ".join(posts[1].split())
+    assert posts[2] not in reading.text
