@@ -126,6 +126,7 @@ def test_bare_label_names_learn_words_and_examples_from_the_library(demo_library
 
 def test_a_shorthand_label_name_is_read_spelt_out(demo_library, embedder):
     assert spelt_out("ml") == "machine learning" and spelt_out("to-read") == "to read" and spelt_out("robots") == "robots"
+    assert spelt_out("Inference") == "running models"  # a reading library's sense, not logic
     with ft.Library(demo_library, embedder=embedder) as lib:
         described = name_meanings(lib, from_names("t", "ml,baking"), embedder.embed).taxonomy
     assert described.labels[0].description.startswith("machine learning, ")
