@@ -159,6 +159,11 @@ def test_eval_commands_report_figures(cli, demo_copy, tmp_path, monkeypatch):
     cases.write_text(json.dumps({"file": str(DUMP), "lines": [1, 13], "starts": [1, 4, 8, 11]}) + "\n")
     seg = json.loads(cli("eval", "segments", str(cases), "--json").stdout)
     assert set(seg) >= {"precision", "recall", "f1", "cases"} and seg["boundaries"] == 3
+    note = tmp_path / "note.txt"  # a file ft add keeps whole is measured whole
+    note.write_text("Meeting notes\n\nThe classifier is at 0.81.\n\nNext: relabel billing.\n")
+    cases.write_text(json.dumps({"file": str(note), "lines": [1, 5], "starts": [1, 3, 5]}) + "\n")
+    (case,) = json.loads(cli("eval", "segments", str(cases), "--json").stdout)["cases"]
+    assert case["read_as"] == "text" and case["missed"] == [3, 5] and case["extra"] == []
 
 
 def test_ask_answers_from_unpunctuated_captions_with_the_turn_after_the_question(ft_home, embedder, tmp_path):

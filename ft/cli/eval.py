@@ -63,14 +63,16 @@ def segments(
     root: Annotated[Path, typer.Option("--root", help="Where relative file names start [default: here].")] = Path("."),
     as_json: Json = False,
 ) -> None:
-    """Boundary precision, recall and F1 of splitting text dumps into posts.
+    """Boundary precision, recall and F1 of splitting text dumps into posts, as `ft add` splits them
+    (a file it would not read as a dump is one item).
 
     Each line: {"file": "dump.txt", "lines": [first, last], "starts": [line where a post starts, …]}."""
     with library(ctx) as lib:  # the library's embedder: splitting reads meaning as well as line shapes
         figures = evaluate.segmentation(evaluate.load_cases(file, split), root, lib.embedder.embed)
     if not as_json:
         for case in figures["cases"]:
-            render.out.print(f"{case['file']} {case['lines']}: F1 {case['f1']}  missed {case['missed']}  extra {case['extra']}")
+            kept_whole = "" if case["read_as"] == "x-text" else f"  (read as {case['read_as']}: one item)"
+            render.out.print(f"{case['file']} {case['lines']}: F1 {case['f1']}  missed {case['missed']}  extra {case['extra']}{kept_whole}")
     _emit(figures, as_json, ["boundaries", "precision", "recall", "f1"])
 
 

@@ -20,6 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from ft.core.errors import FtError
+from ft import sources
+from ft.sources import tweets
+from ft.sources.base import Input
 from ft.sources.segment import split_posts
 
 __all__ = ["answers", "boundary_f1", "labels", "load_cases", "retrieval", "segmentation", "summary_coverage"]
@@ -90,17 +93,21 @@ def boundary_f1(predicted: set[int], gold: set[int]) -> tuple[float, float, floa
 
 def segmentation(cases: list[dict[str, Any]], root: Path, embed=None) -> dict[str, Any]:
     """Boundary precision, recall and F1 of ``split_posts`` against hand-marked post starts,
-    pooled over the cases (each restricted to its line range)."""
+    pooled over the cases (each restricted to its line range). A file ``ft add`` would not read
+    as a dump of posts (``read_as``) is one item, with no boundary found: the figure is what an
+    import gives."""
     predicted_all: set[tuple[str, int]] = set()
     gold_all: set[tuple[str, int]] = set()
     per_file = []
     for case in cases:
         path = _resolve(case["file"], root)
         first, last = case["lines"]
-        starts = {p.start + 1 for p in split_posts(path.read_text(encoding="utf-8"), embed)}
+        read_as = sources.detect(Input(path)).name
+        starts = {p.start + 1 for p in split_posts(path.read_text(encoding="utf-8"), embed)} if read_as == tweets.NAME else set()
         predicted = {s for s in starts if first < s <= last}
         gold = {s for s in case["starts"] if first < s <= last}
-        per_file.append({"file": case["file"], "lines": case["lines"], "f1": round(boundary_f1(predicted, gold)[2], 3),
+        per_file.append({"file": case["file"], "lines": case["lines"], "read_as": read_as,
+                         "f1": round(boundary_f1(predicted, gold)[2], 3),
                          "missed": sorted(gold - predicted), "extra": sorted(predicted - gold)})
         predicted_all |= {(case["file"], s) for s in predicted}
         gold_all |= {(case["file"], s) for s in gold}
