@@ -19,8 +19,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from ft.core.errors import FtError
 from ft import sources
+from ft.core.errors import FtError
 from ft.sources import tweets
 from ft.sources.base import Input
 from ft.sources.segment import split_posts
