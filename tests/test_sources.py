@@ -285,7 +285,9 @@ def test_entries_keep_their_links_and_dates(tmp_path):
     assert (first.kind, first.created_at, second.created_at) == ("note", "2026-11-02T00:00:00Z", "2026-11-03T00:00:00Z")
 
 
-def test_paragraphs_of_a_note_stay_one_note(tmp_path):
+def test_paragraphs_of_a_note_or_a_log_stay_one_note(tmp_path):
+    log = "".join(f"2026-12-01 10:00:0{n} INFO step {n}\n" for n in range(5))
+    assert [r.source for r in read(write(tmp_path, "app.txt", log))] == ["notes"]
     note = "Why small models matter\n\nThey run on a laptop.\n\nThey cost little.\n\nSee https://example.org/a for more.\n"
     path = write(tmp_path, "note.txt", note)
     (one,) = read(path)

@@ -5,7 +5,8 @@ links and line range, linked to the file's first entry as the posts of a dump ar
 known by the file's shape, never guessed line by line:
 
 - **dated**: lines that open with a date ("2026-11-02", "Nov 2, 2026", "02.11.2026") each start
-  an entry, when at least ``MIN_ENTRIES`` do and the file opens with one (a journal, a log);
+  an entry, when at least ``MIN_ENTRIES`` do and the file opens with one (a journal), unless most
+  also give the time to the second (a program's log, one note as before);
 - **links in blocks**: blocks between blank lines, when most of them hold a link (a title, its
   link, a comment);
 - **a link a line**: every line, when most lines hold a link ("URL — why it is worth reading").
@@ -40,6 +41,7 @@ _DATE = re.compile(
     rf"|(?:[a-z]+day,?\s+)?(?:{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?(?:\s+\d{{4}})?"  # (Monday,) Nov 2(nd)(, 2026)
     rf"|\d{{1,2}}\s+{_MONTH}(?:\s+\d{{4}})?)"  # 2 November (2026)
     r")(?!\w)", re.IGNORECASE)
+_CLOCK = re.compile(r"\d{1,2}:\d{2}:\d{2}")
 
 
 @dataclass
@@ -63,7 +65,8 @@ def entries(text: str) -> list[Entry]:
     if not filled:
         return []
     dated = [i for i in filled if _DATE.match(lines[i].strip())]
-    if len(dated) >= MIN_ENTRIES and dated[0] == filled[0]:
+    logged = sum(bool(_CLOCK.search(lines[i][:40])) for i in dated)  # a log's lines: time to the second
+    if len(dated) >= MIN_ENTRIES and dated[0] == filled[0] and logged <= len(dated) / 2:
         return _cut(lines, dated)
     blocks = _blocks(lines)
     if len(blocks) >= MIN_ENTRIES and _share(blocks, _LINK.search) >= SHARE:
