@@ -9,6 +9,7 @@ from one library is imported into another.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,10 +22,17 @@ from .base import JSON_ERRORS, Input, digest, first_line, json_problem, json_val
 NAME = "json"
 
 _FIELDS = ("kind", "url", "author", "created_at", "saved_at")
+_OPENING = re.compile(r'\s*(?:\{\s*(?:"|\}|$)|\[\s*(?:\{|\]|$))')
 
 
 def sniff(inp: Input) -> bool:
-    return inp.head_text.lstrip()[:1] in ("{", "[")
+    """A ``.json``/``.jsonl`` file that opens with a bracket (broken JSON is reported as such), or
+    any file that opens as an object or a list of objects: a text that merely opens with a bracket
+    ("[00:04] so today", "[12/03/2026, 10:15] Ana: hi") is not JSON."""
+    head = inp.head_text.lstrip()
+    if inp.path.suffix.lower() in (".json", ".jsonl", ".ndjson"):
+        return head[:1] in ("{", "[")
+    return bool(_OPENING.match(head))
 
 
 def parse(inp: Input) -> Iterator[Record | Skipped]:
