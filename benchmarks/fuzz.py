@@ -608,6 +608,14 @@ def tweet_dump(draw: Draw) -> bytes:
 
 
 @st.composite
+def stamped_transcript(draw: Draw) -> bytes:
+    """Caption lines under or after timestamps, some impossible ("99:99"), bracketed or cut short."""
+    stamp = st.sampled_from(["0:04", "12:30", "[01:02:03]", "(0:59)", "99:99", "1:2", "00:00:00", "[", "0:"])
+    line = st.tuples(stamp, st.sampled_from(["\n", " "]), PROSE | LINE).map("".join)
+    return "\n".join(draw(st.lists(line, max_size=40))).encode()
+
+
+@st.composite
 def entry_list(draw: Draw) -> bytes:
     """Entries opened by dates (real, impossible, half-typed) or holding links, a line or a block each."""
     opener = st.sampled_from(["2026-11-02", "2026/11/02 09:30", "2026-02-30", "9999-99-99", "02.11.2026", "31.13.99",
@@ -761,6 +769,9 @@ Things worth reading
 
     Baker's percentages – bread.example
 """
+STAMPED = "".join(f"0:{4 * n:02d}\n{line}\n" for n, line in enumerate([
+    "okay so today we're talking about", "small models on laptops", "and why the kv cache", "is most of the memory",
+    "when the context gets long", "so the first thing", "is quantization", "four bits per weight", "is usually fine"]))
 ENTRIES = """2026-11-02
 Read the Chinchilla paper again: https://arxiv.org/abs/2203.15556
 
@@ -864,6 +875,7 @@ def targets() -> tuple[Target, ...]:
         Target("html", ".html", (HTML_PAGE.encode(),), html_page()),
         Target("telegram", ".txt", (TELEGRAM.encode(),), telegram_preview()),
         Target("blog", ".txt", (BLOG.encode(),), blog_roundup()),
+        Target("stamped-transcript", ".txt", (STAMPED.encode(),), stamped_transcript()),
         Target("entries", ".txt", (ENTRIES.encode(),), entry_list()),
         Target("x-text", ".txt", (TWEET_DUMP.encode(),), tweet_dump()),
         Target("markdown", ".md", (MARKDOWN.encode(),), note()),

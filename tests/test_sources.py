@@ -295,6 +295,24 @@ def test_paragraphs_of_a_note_or_a_log_stay_one_note(tmp_path):
     assert [e.text for e in read(path, forced="entries")] == note.strip().split("\n\n")  # forced: cut at blank lines
 
 
+CAPTIONS = ["okay so today we're talking about", "small models on laptops", "and why the kv cache", "is most of the memory",
+            "when the context gets long", "so the first thing", "is quantization", "four bits per weight", "is usually fine"]
+
+
+@pytest.mark.parametrize("layout", ["{stamp}\n{line}", "{stamp} {line}", "[0{stamp}] {line}"])
+def test_a_transcript_copied_with_its_timestamps_is_one_transcript_without_them(tmp_path, layout):
+    text = "\n".join(layout.format(stamp=f"0:{4 * n:02d}", line=line) for n, line in enumerate(CAPTIONS))
+    (talk,) = read(write(tmp_path, "talk.txt", text))
+    assert (talk.source, talk.kind, talk.title) == ("captions", "transcript", "talk")
+    assert talk.text == " ".join(CAPTIONS)
+
+
+def test_a_post_listing_video_chapters_is_not_a_transcript(tmp_path):
+    chapters = "".join(f"{n * 4:02d}:{n * 7 % 60:02d} {line}\n" for n, line in enumerate(CAPTIONS))
+    (post,) = read(write(tmp_path, "talk.txt", "My talk is online, chapters:\n" + chapters))
+    assert post.kind != "transcript" and "00:00 okay so today" in post.text
+
+
 def test_json_and_json_lines_items(tmp_path):
     items = [{"title": "A", "text": "alpha", "url": "https://a.example"}, {"text": "beta only"}]
     assert [r.title for r in read(write(tmp_path, "items.json", json.dumps(items)))] == ["A", "beta only"]
@@ -310,6 +328,8 @@ def test_format_is_detected_by_content_not_name(tmp_path):
     assert sources.detect(Input(write(tmp_path, "odd.md", YOUTUBE))).name == "youtube-transcript"
     assert sources.detect(Input(write(tmp_path, "page.txt", HTML))).name == "html"
     assert sources.detect(Input(write(tmp_path, "x.dat", TELEGRAM))).name == "telegram"
+    assert sources.detect(Input(write(tmp_path, "chat.txt", "[12/03/2026, 10:15] Ana: hi\n"))).name == "text"  # not JSON
+    assert sources.detect(Input(write(tmp_path, "broken.json", "[12, oops"))).name == "json"  # reported as bad JSON
 
 
 def test_forced_format(tmp_path):

@@ -49,6 +49,7 @@ FORMATS: list[Format] = [
     Format(captions.VTT, captions.sniff_vtt, captions.parse_cues, "WebVTT captions"),
     Format(captions.SRT, captions.sniff_srt, captions.parse_cues, "SubRip captions"),
     Format(captions.YOUTUBE, captions.sniff_youtube, captions.parse_youtube, "YouTube caption dump"),
+    Format(captions.STAMPED, captions.sniff_stamped, captions.parse_stamped, "transcript copied with its timestamps"),
     Format(html.NAME, html.sniff, html.parse, "saved web page"),
     Format(telegram.NAME, telegram.sniff, telegram.parse, "Telegram channel web preview"),
     Format(blog.NAME, blog.sniff, blog.parse, "blog category / link roundup page"),

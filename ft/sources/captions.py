@@ -1,4 +1,5 @@
-"""Transcripts: YouTube caption dumps, WebVTT and SubRip files. One item per video.
+"""Transcripts: YouTube caption dumps, WebVTT and SubRip files, and transcripts copied from a
+video or podcast page with their timestamps. One item per video.
 
 Caption lines are short and carry no paragraph structure, and auto-captions
 repeat each line in the next cue. Lines are de-duplicated, stripped of cue
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import html
 import re
+import statistics
 from collections.abc import Iterator
 
 from index.records import Record
@@ -19,11 +21,18 @@ from .base import Input, first_line
 YOUTUBE = "youtube-transcript"
 VTT = "vtt"
 SRT = "srt"
+STAMPED = "stamped-transcript"
 
 _TIMING = re.compile(r"^\s*(\d{1,2}:)?\d{1,2}:\d{2}([.,]\d{1,3})?\s*-->\s*(\d{1,2}:)?\d{1,2}:\d{2}([.,]\d{1,3})?")
 # The cue number is optional: several subtitle tools write SRT without it.
 _SRT_START = re.compile(r"^\s*(\d+\s*\n)?\s*\d{1,2}:\d{2}:\d{2}[,.]\d{1,3}\s*-->")
 _STAMP = re.compile(r"^\s*\(?\d{1,2}:\d{2}(:\d{2})?\)?\s*$")
+# A timestamp opening a line of a transcript copied from a page ("0:04", "[01:02:03]", "(12:30)").
+_LEADING_STAMP = re.compile(r"^\s*[\[(]?(?:(\d{1,2}):)?(\d{1,2}):(\d{2})[\])]?(?:\s+|$)")
+STAMPED_LINES = 8     # a copied transcript has many timestamps…
+STAMPED_SHARE = 0.3   # … on a good share of its lines (every other one when they stand alone)…
+STAMPED_GAP = 8       # … all through it, …
+STAMPED_SECONDS = 90  # … seconds apart: a post listing a video's chapters has them minutes apart
 # Only the markup captions use: WebVTT's c, i, b, u, v, ruby, rt, lang and timestamp tags, SubRip's
 # font. A bare "<" is text ("2<3,5>1"). No unbounded "<...>" either: quadratic on many "<".
 _TAG = re.compile(r"</?(?:[cibuv]|ruby|rt|lang|font)\b[^<>]*>|<(?:\d{1,2}:)?\d{2}:\d{2}\.\d{3}>")
@@ -73,6 +82,33 @@ def parse_youtube(inp: Input) -> Iterator[Record]:
         url=f"https://www.youtube.com/watch?v={video_id}" if video_id else None,
         saved_at=inp.saved_at,
         meta={"video_id": video_id, "language": language, "file": inp.name},
+    )
+
+
+def sniff_stamped(inp: Input) -> bool:
+    """A transcript copied from a video or podcast page: timestamps on their own lines or opening
+    them, on at least ``STAMPED_SHARE`` of the lines, never more than ``STAMPED_GAP`` lines apart
+    and mostly within ``STAMPED_SECONDS`` of each other."""
+    lines = [line for line in inp.head_text.splitlines() if line.strip()]
+    stamps = [(i, m) for i, line in enumerate(lines) if (m := _LEADING_STAMP.match(line))]
+    if len(stamps) < max(STAMPED_LINES, STAMPED_SHARE * len(lines)):
+        return False
+    gaps = [b - a for a, b in zip([-1, *(i for i, _ in stamps)], [*(i for i, _ in stamps), len(lines)])]
+    times = [int(m.group(1) or 0) * 3600 + int(m.group(2)) * 60 + int(m.group(3)) for _, m in stamps]
+    return max(gaps) <= STAMPED_GAP and statistics.median(b - a for a, b in zip(times, times[1:])) <= STAMPED_SECONDS
+
+
+def parse_stamped(inp: Input) -> Iterator[Record]:
+    """The transcript's text without its timestamps, joined into paragraphs as captions are."""
+    text = join_captions([_LEADING_STAMP.sub("", line) for line in inp.text.splitlines()])
+    yield Record(
+        source="captions",
+        source_id=inp.identity,
+        kind="transcript",
+        title=inp.path.stem.replace("_", " ").replace(".", " ").strip() or first_line(text),
+        text=text,
+        saved_at=inp.saved_at,
+        meta={"file": inp.name},
     )
 
 
