@@ -100,23 +100,18 @@ def sniff_stamped(inp: Input) -> bool:
 
 def parse_stamped(inp: Input) -> Iterator[Record]:
     """The transcript's text without its timestamps, joined into paragraphs as captions are."""
-    text = join_captions([_LEADING_STAMP.sub("", line) for line in inp.text.splitlines()])
-    yield Record(
-        source="captions",
-        source_id=inp.identity,
-        kind="transcript",
-        title=inp.path.stem.replace("_", " ").replace(".", " ").strip() or first_line(text),
-        text=text,
-        saved_at=inp.saved_at,
-        meta={"file": inp.name},
-    )
+    yield _transcript(inp, [_LEADING_STAMP.sub("", line) for line in inp.text.splitlines()])
 
 
 def parse_cues(inp: Input) -> Iterator[Record]:
     """WebVTT or SubRip: cue text without identifiers, numbers, timings, notes or markup."""
-    lines = [line for block in re.split(r"\n\s*\n", inp.text) for line in _cue_text(block.strip().splitlines())]
+    yield _transcript(inp, [line for block in re.split(r"\n\s*\n", inp.text) for line in _cue_text(block.strip().splitlines())])
+
+
+def _transcript(inp: Input, lines: list[str]) -> Record:
+    """A file's caption lines as one transcript, titled by the file's name."""
     text = join_captions(lines)
-    yield Record(
+    return Record(
         source="captions",
         source_id=inp.identity,
         kind="transcript",
