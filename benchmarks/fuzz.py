@@ -616,6 +616,16 @@ def stamped_transcript(draw: Draw) -> bytes:
 
 
 @st.composite
+def kindle_clippings(draw: Draw) -> bytes:
+    """Clippings with kinds, places and dates written every which way, some cut short."""
+    meta = st.tuples(st.sampled_from(["Highlight", "Note", "Bookmark", "Markierung", ""]), st.sampled_from(["page 3 | ", "", "page | "]),
+                     st.sampled_from(["Location 5-7", "Location", "Location 1e9", ""]), DATES.map(str))
+    clipping = st.tuples(LINE, meta, PROSE | st.just("")).map(
+        lambda c: f"{c[0]}\n- Your {c[1][0]} on {c[1][1]}{c[1][2]} | Added on {c[1][3]}\n\n{c[2]}\n")
+    return "==========\n".join(draw(st.lists(clipping, min_size=1, max_size=8))).encode()
+
+
+@st.composite
 def entry_list(draw: Draw) -> bytes:
     """Entries opened by dates (real, impossible, half-typed) or holding links, a line or a block each."""
     opener = st.sampled_from(["2026-11-02", "2026/11/02 09:30", "2026-02-30", "9999-99-99", "02.11.2026", "31.13.99",
@@ -772,6 +782,12 @@ Things worth reading
 STAMPED = "".join(f"0:{4 * n:02d}\n{line}\n" for n, line in enumerate([
     "okay so today we're talking about", "small models on laptops", "and why the kv cache", "is most of the memory",
     "when the context gets long", "so the first thing", "is quantization", "four bits per weight", "is usually fine"]))
+KINDLE = """The Bitter Lesson (Rich Sutton)
+- Your Highlight on page 1 | Location 5-7 | Added on Monday, 3 June 2024 10:15:22
+
+General methods that leverage computation are ultimately the most effective.
+==========
+"""
 ENTRIES = """2026-11-02
 Read the Chinchilla paper again: https://arxiv.org/abs/2203.15556
 
@@ -876,6 +892,7 @@ def targets() -> tuple[Target, ...]:
         Target("telegram", ".txt", (TELEGRAM.encode(),), telegram_preview()),
         Target("blog", ".txt", (BLOG.encode(),), blog_roundup()),
         Target("stamped-transcript", ".txt", (STAMPED.encode(),), stamped_transcript()),
+        Target("kindle", ".txt", (KINDLE.encode(),), kindle_clippings()),
         Target("entries", ".txt", (ENTRIES.encode(),), entry_list()),
         Target("x-text", ".txt", (TWEET_DUMP.encode(),), tweet_dump()),
         Target("markdown", ".md", (MARKDOWN.encode(),), note()),

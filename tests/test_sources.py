@@ -313,6 +313,34 @@ def test_a_post_listing_video_chapters_is_not_a_transcript(tmp_path):
     assert post.kind != "transcript" and "00:00 okay so today" in post.text
 
 
+CLIPPINGS = """\ufeffThe Bitter Lesson (Rich Sutton)
+- Your Highlight on page 1 | Location 5-7 | Added on Monday, 3 June 2024 10:15:22
+
+The biggest lesson from 70 years of AI research is that general methods that leverage computation win.
+==========
+The Bitter Lesson (Rich Sutton)
+- Your Bookmark on page 2 | Location 30 | Added on Monday, 3 June 2024 10:16:02
+
+
+==========
+Designing Data-Intensive Applications (Martin Kleppmann)
+- Your Note on page 88 | Location 1320 | Added on Tuesday, June 4, 2024 9:02:11 PM
+
+Compare with SQLite's WAL mode.
+==========
+"""
+
+
+def test_kindle_clippings_are_one_item_per_highlight_or_note(tmp_path):
+    path = write(tmp_path, "My Clippings.txt", CLIPPINGS)
+    lesson, note = read(path)  # the bookmark has no text
+    assert (lesson.source, lesson.kind, lesson.author, lesson.meta["book"]) == ("kindle", "highlight", "Rich Sutton", "The Bitter Lesson")
+    assert (lesson.meta["page"], lesson.meta["location"], lesson.created_at) == ("1", "5-7", "2024-06-03T10:15:22Z")
+    assert (note.kind, note.text, note.created_at) == ("note", "Compare with SQLite's WAL mode.", "2024-06-04T21:02:11Z")
+    again = read(write(tmp_path, "copy.txt", CLIPPINGS + CLIPPINGS.split("==========\n", 1)[0] + "==========\n"))
+    assert {r.source_id for r in again} == {lesson.source_id, note.source_id}  # a clipping appended again is the same item
+
+
 def test_json_and_json_lines_items(tmp_path):
     items = [{"title": "A", "text": "alpha", "url": "https://a.example"}, {"text": "beta only"}]
     assert [r.title for r in read(write(tmp_path, "items.json", json.dumps(items)))] == ["A", "beta only"]

@@ -17,8 +17,8 @@ from typing import Any
 from ft.core.errors import FormatError, FtError, SourceError
 from index.records import Record, Skipped
 
-from . import (blog, browser_bookmarks, captions, entries, feeds, ft_json, html, opml, pdf, telegram, telegram_export, text, tweets,
-               x_exports)
+from . import (blog, browser_bookmarks, captions, entries, feeds, ft_json, html, kindle, opml, pdf, telegram, telegram_export, text,
+               tweets, x_exports)
 from .base import Input
 
 __all__ = ["FORMATS", "Format", "detect", "expand", "format_names", "read"]
@@ -53,6 +53,7 @@ FORMATS: list[Format] = [
     Format(html.NAME, html.sniff, html.parse, "saved web page"),
     Format(telegram.NAME, telegram.sniff, telegram.parse, "Telegram channel web preview"),
     Format(blog.NAME, blog.sniff, blog.parse, "blog category / link roundup page"),
+    Format(kindle.NAME, kindle.sniff, kindle.parse, "Kindle My Clippings.txt (highlights and notes)"),
     Format(entries.NAME, entries.sniff, entries.parse, "list of entries: links with comments, a dated journal"),
     Format(tweets.NAME, tweets.sniff, tweets.parse, "text dump of X posts"),
     Format(text.MARKDOWN, text.sniff_markdown, text.parse_markdown, "Markdown note"),
