@@ -122,6 +122,7 @@ REGRESSIONS = [
     ("html", b'<html><head><title>T</title></head><body><p {"a":="' + b"x" * 3000 + b'">Readable text.</p></body></html>'),
     ("netscape-bookmarks", b"<!DOCTYPE NETSCAPE-Bookmark-file-1>\n<![[[[["),  # html.parser's AssertionError
     ("feed", b'<rss version="2.0"><channel><item><title>a &#x110000; b</title><guid>1</guid></item></channel></rss>'),
+    ("kindle", b"T" + b" " * 200_000 + b"he Book (An Author)\n- Your Highlight on page 1 | Location 5\n\ntext\n==========\n"),  # quadratic title regex
 ]
 
 

@@ -22,7 +22,8 @@ from .base import Input, digest, shorten
 NAME = "kindle"
 
 _END = "=========="
-_AUTHOR = re.compile(r"^(?P<title>.*?)\s*\((?P<author>[^()]*)\)\s*$")
+_AUTHOR = re.compile(r"^(?P<title>.*)\((?P<author>[^()]*)\)\s*$")
+HEADER_CHARS = 500  # a title or a place line is short; a longer one is cut before it is read
 _KIND = re.compile(r"\b(highlight|note|bookmark)\b", re.IGNORECASE)
 _PAGE = re.compile(r"\bpage\s+(\S+?)(?:\s*\||$)", re.IGNORECASE)
 _LOCATION = re.compile(r"\blocation\s+([\d-]+)", re.IGNORECASE)
@@ -43,12 +44,12 @@ def parse(inp: Input) -> Iterator[Record]:
         if len(lines) < 2:
             continue
         text = "\n".join(lines[2:]).strip()
-        kind = _KIND.search(lines[1])
+        book, place = lines[0].strip().lstrip("\ufeff")[:HEADER_CHARS], lines[1][:HEADER_CHARS]
+        kind = _KIND.search(place)
         if not text or (kind and kind.group(1).lower() == "bookmark"):
             continue
-        book = lines[0].strip().lstrip("\ufeff")
         named = _AUTHOR.match(book)
-        page, location, added = _PAGE.search(lines[1]), _LOCATION.search(lines[1]), _ADDED.search(lines[1])
+        page, location, added = _PAGE.search(place), _LOCATION.search(place), _ADDED.search(place)
         yield Record(
             source="kindle",
             source_id=f"{digest(book)[:10]}:{location.group(1) if location else position}:{digest(text)[:10]}",
@@ -58,7 +59,7 @@ def parse(inp: Input) -> Iterator[Record]:
             author=named.group("author").strip() if named else None,
             created_at=_date(added.group(1)) if added else None,
             saved_at=inp.saved_at,
-            meta={"book": named.group("title") if named else book, "page": page.group(1) if page else None,
+            meta={"book": named.group("title").strip() if named else book, "page": page.group(1) if page else None,
                   "location": location.group(1) if location else None, "file": inp.name},
         )
 
