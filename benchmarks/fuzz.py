@@ -618,7 +618,8 @@ def stamped_transcript(draw: Draw) -> bytes:
 @st.composite
 def kindle_clippings(draw: Draw) -> bytes:
     """Clippings with kinds, places and dates written every which way, some cut short."""
-    meta = st.tuples(st.sampled_from(["Highlight", "Note", "Bookmark", "Markierung", ""]), st.sampled_from(["page 3 | ", "", "page | "]),
+    meta = st.tuples(st.sampled_from(["Highlight", "Note", "Bookmark", "Markierung", ""]),
+                     st.sampled_from(["page 3 | ", "", "page | "]),
                      st.sampled_from(["Location 5-7", "Location", "Location 1e9", ""]), DATES.map(str))
     clipping = st.tuples(LINE, meta, PROSE | st.just("")).map(
         lambda c: f"{c[0]}\n- Your {c[1][0]} on {c[1][1]}{c[1][2]} | Added on {c[1][3]}\n\n{c[2]}\n")

@@ -72,7 +72,8 @@ def segments(
     if not as_json:
         for case in figures["cases"]:
             kept_whole = "" if case["read_as"] == "x-text" else f"  (read as {case['read_as']}: one item)"
-            render.out.print(f"{case['file']} {case['lines']}: F1 {case['f1']}  missed {case['missed']}  extra {case['extra']}{kept_whole}")
+            render.out.print(f"{case['file']} {case['lines']}: F1 {case['f1']}  missed {case['missed']}  "
+                             f"extra {case['extra']}{kept_whole}")
     _emit(figures, as_json, ["boundaries", "precision", "recall", "f1"])
 
 

@@ -17,8 +17,8 @@ from typing import Any
 from ft.core.errors import FormatError, FtError, SourceError
 from index.records import Record, Skipped
 
-from . import (blog, browser_bookmarks, captions, entries, feeds, ft_json, html, kindle, opml, pdf, telegram, telegram_export, text,
-               tweets, x_exports)
+from . import (blog, browser_bookmarks, captions, entries, feeds, ft_json, html, kindle, opml, pdf, telegram, telegram_export,
+               text, tweets, x_exports)
 from .base import Input
 
 __all__ = ["FORMATS", "Format", "detect", "expand", "format_names", "read"]

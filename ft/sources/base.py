@@ -23,8 +23,8 @@ import charset_normalizer
 from ft.core.dates import iso
 from ft.core.errors import FormatError
 
-__all__ = ["JSON_ERRORS", "PLAIN_TEXT_SUFFIXES", "Input", "digest", "first_line", "json_problem", "json_value", "load_json", "map_strings",
-           "paragraphs", "printable", "slug"]
+__all__ = ["JSON_ERRORS", "PLAIN_TEXT_SUFFIXES", "Input", "digest", "first_line", "json_problem", "json_value",
+           "load_json", "map_strings", "paragraphs", "printable", "slug"]
 
 HEAD_BYTES = 64 * 1024
 # Files whose shape may say they hold many things (posts, entries): not Markdown, code, CSV or

@@ -93,7 +93,8 @@ def sniff_stamped(inp: Input) -> bool:
     stamps = [(i, m) for i, line in enumerate(lines) if (m := _LEADING_STAMP.match(line))]
     if len(stamps) < max(STAMPED_LINES, STAMPED_SHARE * len(lines)):
         return False
-    gaps = [b - a for a, b in zip([-1, *(i for i, _ in stamps)], [*(i for i, _ in stamps), len(lines)])]
+    rows = [i for i, _ in stamps]
+    gaps = [b - a for a, b in zip([-1, *rows], [*rows, len(lines)])]
     times = [int(m.group(1) or 0) * 3600 + int(m.group(2)) * 60 + int(m.group(3)) for _, m in stamps]
     return max(gaps) <= STAMPED_GAP and statistics.median(b - a for a, b in zip(times, times[1:])) <= STAMPED_SECONDS
 

@@ -9,8 +9,8 @@ lines of the file are, TextTiling-style), and whether the next line reads like a
 line at all (a model of its first words, and one of its embedding). A small learnt model weighs
 these features; the gaps are read in order, keeping the few likeliest ways to have split the
 lines so far (a beam search): the features of a gap depend on where its post started, so a split
-missed early would otherwise skew every gap after it. The weights (``segment_weights.json``) were fit on the dev half of
-``demo/eval/segments.jsonl`` only, by ``demo/eval/fit_segments.py``.
+missed early would otherwise skew every gap after it. The weights (``segment_weights.json``)
+were fit on the dev half of ``demo/eval/segments.jsonl`` only, by ``demo/eval/fit_segments.py``.
 """
 
 from __future__ import annotations
