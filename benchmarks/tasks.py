@@ -42,7 +42,8 @@ def run_classify(out: Figures, lib: ft.Library, taxonomy: Taxonomy, labelled: Pa
 
     start = time.perf_counter()
     cascade = classifying.Cascade(taxonomy, lib.embedder.embed, engine_factory)
-    decisions = cascade.classify(texts, classifying.item_vectors(lib, items))
+    vectors = classifying.item_vectors(lib, items)
+    decisions = cascade.classify(texts, vectors, parts=classifying.item_parts(lib, items, vectors))
     ours = time.perf_counter() - start
 
     start = time.perf_counter()

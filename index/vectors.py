@@ -154,10 +154,14 @@ class VectorIndex:
         return [VectorHit(int(self.chunk_ids[i]), int(self.item_ids[i]), float(scores[i]))
                 for i in top if np.isfinite(scores[i])]
 
+    def chunk_vectors(self, item_id: int) -> np.ndarray:
+        """(C, dim) the unit vectors of an item's chunks, in chunk order; (0, dim) for none."""
+        self._refresh()
+        return np.asarray(self.matrix[self.item_ids == item_id])
+
     def item_vector(self, item_id: int) -> np.ndarray | None:
         """The mean of an item's chunk vectors, normalised: the item as one point."""
-        self._refresh()
-        rows = self.matrix[self.item_ids == item_id]
+        rows = self.chunk_vectors(item_id)
         if not len(rows):
             return None
         mean = rows.mean(axis=0)

@@ -11,7 +11,7 @@ import pytest
 import ft
 from ft.core.settings import Settings
 from ft.tasks import classify as classifying
-from ft.tasks.taxonomy import from_names, load_taxonomies
+from ft.tasks.taxonomy import Label, Taxonomy, from_names, load_taxonomies
 from index import Record
 
 pytest.importorskip("llama_cpp")
@@ -72,6 +72,30 @@ def test_classify_is_incremental_and_logged(ft_home, embedder, topic, engine_fac
     changed = from_names("topic", "food,computing")
     with ft.Library(ft_home, embedder=embedder) as lib:
         assert classifying.classify_library(lib, changed, engine_factory).items == 4  # a new taxonomy redoes all
+
+
+def test_a_described_label_is_read_against_the_items_closest_chunk(ft_home, embedder):
+    """A long item mostly on one subject with one passage on another: the closest chunk lifts the
+    other subject's described label; labels known by name alone are scored as before."""
+    baking = ("Our sourdough starter needs feeding twice a day with rye flour and water. The dough rests "
+              "overnight in the fridge, and a long cold proof gives the crumb an open, glossy look. ") * 12
+    kernels = ("Then a detour: we fused the softmax into one CUDA kernel and the matrix multiplication now "
+               "keeps the GPU's tensor cores busy, so attention runs twice as fast. ") * 6
+    taxonomy = Taxonomy("topic", (Label("baking", "bread, sourdough, ovens, recipes"),
+                                  Label("gpus", "GPU kernels, CUDA, matrix multiplication")))
+    with ft.Library(ft_home, embedder=embedder) as lib:
+        lib.add(Record("t", "long", title="Weekend notes", text=f"{baking}\n\n{baking}\n\n{kernels}"))
+        lib.embed()
+        item = lib.items(limit=None)[0]
+        items = [(item.id, item.title, item.text)]
+        vectors = classifying.item_vectors(lib, items)
+        parts = classifying.item_parts(lib, items, vectors)
+    described = classifying.Cascade(taxonomy, embedder.embed, None)
+    by_mean, by_chunk = described.similarities(vectors)[0], described.similarities(vectors, parts)[0]
+    assert len(parts[0]) > 2
+    assert by_chunk[1] - by_chunk[0] > by_mean[1] - by_mean[0]
+    named = classifying.Cascade(taxonomy, embedder.embed, None, described=[])
+    assert (named.similarities(vectors, parts) == named.similarities(vectors)).all()
 
 
 def test_user_labels_are_kept_and_teach_the_classifier(ft_home, embedder, engine_factory):

@@ -6,10 +6,13 @@
    items the user labelled with it) and against its facets (the name and each
    phrase of the description, embedded apart), taking the mean of the two
    closest facets — so "GPUs, kernels, databases" matches an item about any
-   one of them, not only one about all three. Labels given by name alone get
-   a description of library words, examples and a prior from the library
-   (``label_names``). When the best label beats the runner-up by at least
-   ``MARGIN``, that is the answer — instantly.
+   one of them, not only one about all three. A label a person described is
+   also read against the item's closest chunk (``CHUNK_WEIGHT``): a long post
+   that summarises a talk on four subjects has one chunk squarely on "RL
+   training recipes", which the mean of its chunks blurs. Labels given by
+   name alone get a description of library words, examples and a prior from
+   the library (``label_names``). When the best label beats the runner-up by
+   at least ``MARGIN``, that is the answer — instantly.
 2. **LLM.** Items closer to a tie go to the model. One prompt prefix holds the
    instructions, the taxonomy and one example per label; it is evaluated once
    and kept in the KV cache, and each item is appended to it. The model does
@@ -32,7 +35,7 @@ from __future__ import annotations
 import re
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -58,6 +61,10 @@ EMBEDDING_WEIGHT = 2.0
 CALIBRATION = 16
 TEMPERATURE = 0.05  # turns cosine similarities into a distribution over labels
 ITEM_CHARS = 600  # how much of an item the model reads: title and opening
+# Set on the description dev halves of seven label sets (mean macro-F1 0.834 → 0.856, none lower). Only
+# for descriptions a person wrote: against the library words a bare name is read as, every long item
+# has some chunk that matches, and the same reading lowered six of eight names-only dev sets.
+CHUNK_WEIGHT = 0.5
 
 
 @dataclass
@@ -90,7 +97,8 @@ class Cascade:
 
     def __init__(self, taxonomy: Taxonomy, embed: Callable[[Sequence[str]], np.ndarray],
                  engine_factory: Callable[[], object] | None, corrections: Sequence[tuple[str, np.ndarray]] = (),
-                 margin: float = MARGIN, weight: float = EMBEDDING_WEIGHT, library: np.ndarray | None = None) -> None:
+                 margin: float = MARGIN, weight: float = EMBEDDING_WEIGHT, library: np.ndarray | None = None,
+                 described: Collection[str] | None = None) -> None:
         self.taxonomy = taxonomy
         self.embed = embed
         self.margin = margin
@@ -101,6 +109,9 @@ class Cascade:
         self.trust: float | None = None  # the model's chance-corrected agreement with confident embeddings
         self.prototypes = self._prototypes(corrections)  # (L, dim)
         self.facets = [self.embed(_facets(label)) for label in taxonomy.labels]  # L × (F_l, dim)
+        # The labels whose description a person wrote (by default every label with one), read chunk by chunk.
+        written = {label.name for label in taxonomy.labels if label.description} if described is None else set(described)
+        self.read_closely = np.array([label.name in written for label in taxonomy.labels])
         # Labels known by name alone pull unevenly (one sits nearer to everything): their mean score
         # over the library is subtracted, so a label wins an item by fitting it, not by being generic.
         self.prior = self._scores(library).mean(axis=0) if library is not None and len(library) else 0.0
@@ -124,15 +135,25 @@ class Cascade:
             rows.append(mean / np.linalg.norm(mean))
         return np.array(rows, dtype=np.float32)
 
-    def similarities(self, vectors: np.ndarray) -> np.ndarray:
+    def similarities(self, vectors: np.ndarray, parts: Sequence[np.ndarray] | None = None) -> np.ndarray:
         """(N, L) label scores: centroid cosine and the mean of the two closest facets, averaged,
-        less each label's mean over the library when its labels were given by name alone."""
-        return self._scores(vectors) - self.prior
+        less each label's mean over the library when its labels were given by name alone; with
+        ``parts`` (each item's chunk vectors), a described label's score is blended with its facet
+        score on the item's closest chunk."""
+        scores = self._scores(vectors) - self.prior
+        if parts is None or not self.read_closely.any():
+            return scores
+        closest = np.array([self._facet_scores(p).max(axis=0) for p in parts])
+        cols = self.read_closely
+        scores[:, cols] = (scores[:, cols] + CHUNK_WEIGHT * closest[:, cols]) / (1 + CHUNK_WEIGHT)
+        return scores
 
     def _scores(self, vectors: np.ndarray) -> np.ndarray:
-        centroid = vectors @ self.prototypes.T
-        facet = np.stack([np.sort(vectors @ f.T, axis=1)[:, -2:].mean(axis=1) for f in self.facets], axis=1)
-        return 0.5 * centroid + 0.5 * facet
+        return 0.5 * (vectors @ self.prototypes.T) + 0.5 * self._facet_scores(vectors)
+
+    def _facet_scores(self, vectors: np.ndarray) -> np.ndarray:
+        """(N, L) per label, the mean similarity of each vector to the label's two closest facets."""
+        return np.stack([np.sort(vectors @ f.T, axis=1)[:, -2:].mean(axis=1) for f in self.facets], axis=1)
 
     @property
     def engine(self):
@@ -162,13 +183,14 @@ class Cascade:
                 for label in self.taxonomy.labels]
 
     def classify(self, texts: Sequence[str], vectors: np.ndarray | None = None,
-                 stages: tuple[str, ...] = ("embedding", "llm")) -> list[Decision]:
-        """One decision per text. ``stages`` picks the cascade, embeddings alone or the model alone."""
+                 stages: tuple[str, ...] = ("embedding", "llm"), parts: Sequence[np.ndarray] | None = None) -> list[Decision]:
+        """One decision per text. ``stages`` picks the cascade, embeddings alone or the model alone;
+        ``parts`` are the items' chunk vectors (``item_parts``), read for labels a person described."""
         if not texts:
             return []
         names = self.taxonomy.names
         vectors = self.embed(list(texts)) if vectors is None else vectors
-        sims = self.similarities(vectors)  # (N, L)
+        sims = self.similarities(vectors, parts)  # (N, L)
         ranked = np.sort(sims, axis=1)
         margins = ranked[:, -1] - ranked[:, -2]
         embedding_logp = _log_softmax(sims / TEMPERATURE)
@@ -240,7 +262,7 @@ def _cascade(lib: Library, taxonomy: Taxonomy, engine_factory, margin: float = M
     meanings = name_meanings(lib, taxonomy, lib.embedder.embed)
     corrections = _corrections(lib, taxonomy)
     cascade = Cascade(meanings.taxonomy, lib.embedder.embed, engine_factory, corrections + meanings.examples,
-                      margin, weight, meanings.library)
+                      margin, weight, meanings.library, [label.name for label in taxonomy.labels if label.description])
     if meanings.library is not None:
         cascade.retrain(corrections + meanings.spread(cascade.similarities(meanings.library)), meanings.library)
     return cascade
@@ -271,8 +293,9 @@ def classify_library(lib: Library, taxonomy: Taxonomy, engine_factory, force: bo
         counts: Counter[str] = Counter()
         for start in range(0, len(todo), batch):
             rows = todo[start : start + batch]
-            vectors = item_vectors(lib, [(r[0], r[1], r[2]) for r in rows])
-            decisions = cascade.classify([item_text(r[1], r[2]) for r in rows], vectors)
+            items = [(r[0], r[1], r[2]) for r in rows]
+            vectors = item_vectors(lib, items)
+            decisions = cascade.classify([item_text(r[1], r[2]) for r in rows], vectors, parts=item_parts(lib, items, vectors))
             model = cascade.model_id
             with atomic(lib.db):
                 for (item_id, _, _, digest), decision in zip(rows, decisions):
@@ -297,8 +320,9 @@ def suggest(lib: Library, item_id: int, taxonomy: Taxonomy) -> Decision:
     prototypes and user corrections ``classify_library`` uses, for an interface to offer."""
     item = lib.get(item_id)
     cascade = _cascade(lib, taxonomy, None)
-    return cascade.classify([item_text(item.title, item.text)], item_vectors(lib, [(item.id, item.title, item.text)]),
-                            stages=("embedding",))[0]
+    items = [(item.id, item.title, item.text)]
+    vectors = item_vectors(lib, items)
+    return cascade.classify([item_text(item.title, item.text)], vectors, ("embedding",), item_parts(lib, items, vectors))[0]
 
 
 def item_vectors(lib: Library, items: Sequence[tuple[int | None, str, str]]) -> np.ndarray:
@@ -310,6 +334,15 @@ def item_vectors(lib: Library, items: Sequence[tuple[int | None, str, str]]) -> 
         vector = opening + chunks if chunks is not None else opening
         out.append(vector / np.linalg.norm(vector))
     return np.array(out, dtype=np.float32)
+
+
+def item_parts(lib: Library, items: Sequence[tuple[int | None, str, str]], vectors: np.ndarray) -> list[np.ndarray]:
+    """Each item's chunk vectors, or its one vector from ``item_vectors`` when it has no stored chunks."""
+    out = []
+    for (item_id, _, _), vector in zip(items, vectors):
+        chunks = lib.vectors.chunk_vectors(item_id) if item_id is not None else np.zeros((0, 0))
+        out.append(chunks if len(chunks) else vector[None, :])
+    return out
 
 
 def _store(lib: Library, item_id: int, taxonomy: Taxonomy, decision: Decision, model: str | None, digest: str) -> None:
@@ -400,11 +433,12 @@ def evaluate(lib: Library, taxonomy: Taxonomy, path: Path, engine_factory, metho
     items, truth, skipped = read_labelled(lib, path, taxonomy)
     texts = [item_text(title, text) for _, title, text in items]
     vectors = item_vectors(lib, items)
+    parts = item_parts(lib, items, vectors)
     cascade = _cascade(lib, taxonomy, engine_factory, margin, weight)
     stages = {"embedding": ("embedding",), "llm": ("llm",), "cascade": ("embedding", "llm")}
     reports = []
     for method in methods:
-        decisions = cascade.classify(texts, vectors, stages[method])
+        decisions = cascade.classify(texts, vectors, stages[method], parts)
         reports.append(EvalReport(method, taxonomy.names, truth, [d.label for d in decisions],
                                   sum(d.method == "llm" for d in decisions), skipped))
     return reports
