@@ -42,8 +42,8 @@ def run_classify(out: Figures, lib: ft.Library, taxonomy: Taxonomy, labelled: Pa
 
     start = time.perf_counter()
     cascade = classifying.Cascade(taxonomy, lib.embedder.embed, engine_factory)
-    vectors = classifying.item_vectors(lib, items)
-    decisions = cascade.classify(texts, vectors, parts=classifying.item_parts(lib, items, vectors))
+    vectors, parts = classifying.item_points(lib, items)
+    decisions = cascade.classify(texts, vectors, parts=parts)
     ours = time.perf_counter() - start
 
     start = time.perf_counter()

@@ -87,9 +87,7 @@ def test_a_described_label_is_read_against_the_items_closest_chunk(ft_home, embe
         lib.add(Record("t", "long", title="Weekend notes", text=f"{baking}\n\n{baking}\n\n{kernels}"))
         lib.embed()
         item = lib.items(limit=None)[0]
-        items = [(item.id, item.title, item.text)]
-        vectors = classifying.item_vectors(lib, items)
-        parts = classifying.item_parts(lib, items, vectors)
+        vectors, parts = classifying.item_points(lib, [(item.id, item.title, item.text)])
     described = classifying.Cascade(taxonomy, embedder.embed, None)
     by_mean, by_chunk = described.similarities(vectors)[0], described.similarities(vectors, parts)[0]
     assert len(parts[0]) > 2

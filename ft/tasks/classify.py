@@ -185,7 +185,7 @@ class Cascade:
     def classify(self, texts: Sequence[str], vectors: np.ndarray | None = None,
                  stages: tuple[str, ...] = ("embedding", "llm"), parts: Sequence[np.ndarray] | None = None) -> list[Decision]:
         """One decision per text. ``stages`` picks the cascade, embeddings alone or the model alone;
-        ``parts`` are the items' chunk vectors (``item_parts``), read for labels a person described."""
+        ``parts`` are the items' chunk vectors (``item_points``), read for labels a person described."""
         if not texts:
             return []
         names = self.taxonomy.names
@@ -293,9 +293,8 @@ def classify_library(lib: Library, taxonomy: Taxonomy, engine_factory, force: bo
         counts: Counter[str] = Counter()
         for start in range(0, len(todo), batch):
             rows = todo[start : start + batch]
-            items = [(r[0], r[1], r[2]) for r in rows]
-            vectors = item_vectors(lib, items)
-            decisions = cascade.classify([item_text(r[1], r[2]) for r in rows], vectors, parts=item_parts(lib, items, vectors))
+            vectors, parts = item_points(lib, [(r[0], r[1], r[2]) for r in rows])
+            decisions = cascade.classify([item_text(r[1], r[2]) for r in rows], vectors, parts=parts)
             model = cascade.model_id
             with atomic(lib.db):
                 for (item_id, _, _, digest), decision in zip(rows, decisions):
@@ -320,29 +319,29 @@ def suggest(lib: Library, item_id: int, taxonomy: Taxonomy) -> Decision:
     prototypes and user corrections ``classify_library`` uses, for an interface to offer."""
     item = lib.get(item_id)
     cascade = _cascade(lib, taxonomy, None)
-    items = [(item.id, item.title, item.text)]
-    vectors = item_vectors(lib, items)
-    return cascade.classify([item_text(item.title, item.text)], vectors, ("embedding",), item_parts(lib, items, vectors))[0]
+    vectors, parts = item_points(lib, [(item.id, item.title, item.text)])
+    return cascade.classify([item_text(item.title, item.text)], vectors, ("embedding",), parts)[0]
 
 
 def item_vectors(lib: Library, items: Sequence[tuple[int | None, str, str]]) -> np.ndarray:
     """(N, dim): each item's opening embedded, plus the mean of its chunk vectors where it has them."""
+    return item_points(lib, items)[0]
+
+
+def item_points(lib: Library, items: Sequence[tuple[int | None, str, str]]) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Each item as one point (``item_vectors``) and as its parts: its chunk vectors, or that one
+    point when it has no stored chunks. Both from one read of the item's chunks."""
     openings = lib.embedder.embed([item_text(title, text) for _, title, text in items])
-    out = []
+    points, parts = [], []
     for (item_id, _, _), opening in zip(items, openings):
-        chunks = lib.vectors.item_vector(item_id) if item_id is not None else None
-        vector = opening + chunks if chunks is not None else opening
-        out.append(vector / np.linalg.norm(vector))
-    return np.array(out, dtype=np.float32)
-
-
-def item_parts(lib: Library, items: Sequence[tuple[int | None, str, str]], vectors: np.ndarray) -> list[np.ndarray]:
-    """Each item's chunk vectors, or its one vector from ``item_vectors`` when it has no stored chunks."""
-    out = []
-    for (item_id, _, _), vector in zip(items, vectors):
         chunks = lib.vectors.chunk_vectors(item_id) if item_id is not None else np.zeros((0, 0))
-        out.append(chunks if len(chunks) else vector[None, :])
-    return out
+        if len(chunks):
+            mean = chunks.mean(axis=0)
+            opening = opening + mean / max(float(np.linalg.norm(mean)), 1e-12)
+        point = (opening / np.linalg.norm(opening)).astype(np.float32)
+        points.append(point)
+        parts.append(chunks if len(chunks) else point[None, :])
+    return np.array(points, dtype=np.float32), parts
 
 
 def _store(lib: Library, item_id: int, taxonomy: Taxonomy, decision: Decision, model: str | None, digest: str) -> None:
@@ -432,8 +431,7 @@ def evaluate(lib: Library, taxonomy: Taxonomy, path: Path, engine_factory, metho
     """Each method on the labelled file: embeddings alone, the model alone, the cascade."""
     items, truth, skipped = read_labelled(lib, path, taxonomy)
     texts = [item_text(title, text) for _, title, text in items]
-    vectors = item_vectors(lib, items)
-    parts = item_parts(lib, items, vectors)
+    vectors, parts = item_points(lib, items)
     cascade = _cascade(lib, taxonomy, engine_factory, margin, weight)
     stages = {"embedding": ("embedding",), "llm": ("llm",), "cascade": ("embedding", "llm")}
     reports = []
