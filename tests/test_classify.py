@@ -76,7 +76,7 @@ def test_classify_is_incremental_and_logged(ft_home, embedder, topic, engine_fac
 
 def test_a_described_label_is_read_against_the_items_closest_chunk(ft_home, embedder):
     """A long item mostly on one subject with one passage on another: the closest chunk lifts the
-    other subject's described label; labels known by name alone are scored as before."""
+    other subject's described label; where any label is known by name alone, all are scored as before."""
     baking = ("Our sourdough starter needs feeding twice a day with rye flour and water. The dough rests "
               "overnight in the fridge, and a long cold proof gives the crumb an open, glossy look. ") * 12
     kernels = ("Then a detour: we fused the softmax into one CUDA kernel and the matrix multiplication now "
@@ -92,8 +92,9 @@ def test_a_described_label_is_read_against_the_items_closest_chunk(ft_home, embe
     by_mean, by_chunk = described.similarities(vectors)[0], described.similarities(vectors, parts)[0]
     assert len(parts[0]) > 2
     assert by_chunk[1] - by_chunk[0] > by_mean[1] - by_mean[0]
-    named = classifying.Cascade(taxonomy, embedder.embed, None, described=[])
-    assert (named.similarities(vectors, parts) == named.similarities(vectors)).all()
+    for described in ([], ["gpus"]):  # names alone, or one label described beside a bare one: as before
+        cascade = classifying.Cascade(taxonomy, embedder.embed, None, described=described)
+        assert (cascade.similarities(vectors, parts) == cascade.similarities(vectors)).all()
 
 
 def test_user_labels_are_kept_and_teach_the_classifier(ft_home, embedder, engine_factory):
